@@ -1,0 +1,45 @@
+# The two commands: `make run` and `make test`. Everything else is a step they take.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+# pango for WeasyPrint (PDFs), fonts for the same look everywhere, chromium and poppler for the tests
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils gettext
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup system-run system-test translations translations-update bench clean
+
+run: setup system-run
+	$(BIN)/flask --app portal demo --if-empty
+	@echo "Portal en http://$(HOST):$(PORT)/  (Ctrl+C para detener)"
+	PORTAL_COOKIE_SECURE=0 $(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
+
+test: setup system-test
+	$(BIN)/python -m pytest
+
+setup: $(STAMP) translations
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+system-run:
+	@scripts/system-packages.sh $(RUN_PACKAGES)
+
+system-test:
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d translations
+
+translations-update: $(STAMP)
+	$(BIN)/flask --app portal translate update
+
+bench: setup
+	$(BIN)/python bench/storage.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,78 @@
+"""Monitoring portal of the men's re-education program (Spanish first)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .questionnaires import load_all
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FORMS_FOLDER = PROJECT_ROOT / "forms"
+TRANSLATIONS_FOLDER = PROJECT_ROOT / "translations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the portal; the instance folder holds everything a deployment owns."""
+    instance = os.environ.get("PORTAL_INSTANCE") or str(PROJECT_ROOT / "instance")
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance = str(test_config["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=True)
+    app.config.from_mapping(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("PORTAL_COOKIE_SECURE", "1") != "0",
+        SESSION_COOKIE_NAME="portal_session",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session; a slow answer must not be lost
+        BABEL_DEFAULT_LOCALE="es",
+        BABEL_DEFAULT_TIMEZONE="America/Mexico_City",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_FOLDER),
+        LANGUAGES=("es", "en"),
+        FORMS_FOLDER=str(FORMS_FOLDER),
+        DEFAULT_SESSIONS=24,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path) / "secret_key")
+
+    # A definition that does not load stops start-up with a message naming file and field.
+    app.extensions["questionnaires"] = load_all(app.config["FORMS_FOLDER"])
+
+    from . import cli, db, i18n, security
+
+    i18n.init_app(app)
+    security.init_app(app)
+    db.init_app(app)
+    cli.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .staff import bp as staff_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+    return app
+
+
+def _secret_key(path: Path) -> str:
+    """Read the deployment's secret key, creating it (mode 600) on first start."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return key

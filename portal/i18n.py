@@ -1,0 +1,54 @@
+"""Languages (Spanish first, English second) and how dates are shown."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, format_date, get_locale
+
+from .questionnaires import localized
+
+
+def select_locale() -> str:
+    if has_request_context():
+        chosen = session.get("lang")
+        if chosen in current_app.config["LANGUAGES"]:
+            return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _as_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def short_date(value) -> str:
+    """dd/mm/aaaa, whatever the language."""
+    day = _as_date(value)
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def month_name(value, with_year: bool = True) -> str:
+    """'Noviembre de 2026': CLDR month names are lower case in Spanish."""
+    day = _as_date(value if not isinstance(value, str) or len(value) > 7 else value + "-01")
+    if day is None:
+        return ""
+    text = format_date(day, "LLLL 'de' y" if with_year and str(get_locale()) == "es"
+                       else ("LLLL y" if with_year else "LLLL"))
+    return text[:1].upper() + text[1:]
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.globals["localized"] = localized
+
+    @app.context_processor
+    def language():
+        return {"current_language": str(get_locale())}

@@ -1,0 +1,161 @@
+"""Sites and users: the portal-wide registry kept in ``instance/portal.json``."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .states import STATES
+from .storage import SITE_CODE_RE, SiteStore, Transaction, now_iso
+
+ROLES = ("admin", "coordinator", "facilitator")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+class RegistryError(ValueError):
+    """Input that cannot be accepted; the message is for a person."""
+
+
+@dataclass(frozen=True)
+class Site:
+    code: str
+    name: str
+    state: str
+    sessions: int
+
+    @property
+    def state_name(self) -> str:
+        return STATES.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    site: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can_read_site(self, code: str) -> bool:
+        return self.role in ("admin", "coordinator") or (self.role == "facilitator" and self.site == code)
+
+    def can_write_site(self, code: str) -> bool:
+        return self.role == "admin" or (self.role == "facilitator" and self.site == code)
+
+
+# --------------------------------------------------------------------------
+# Sites
+# --------------------------------------------------------------------------
+
+def list_sites(registry: SiteStore) -> list[Site]:
+    sites = [_site(doc) for doc in registry.read().all("sites")]
+    return sorted(sites, key=lambda s: (s.state, s.code))
+
+
+def get_site(registry: SiteStore, code: str) -> Site | None:
+    doc = registry.read().first("sites", code=code)
+    return _site(doc) if doc else None
+
+
+def _site(doc: dict) -> Site:
+    return Site(doc["code"], doc["name"], doc["state"], int(doc["sessions"]))
+
+
+def check_site(code: str, name: str, state: str, sessions: int) -> Site:
+    """Validate the fields of a new site; raise RegistryError with every problem."""
+    problems = []
+    if not isinstance(code, str) or not SITE_CODE_RE.fullmatch(code):
+        problems.append(_("The site code must have 2 to 16 characters: capital letters A-Z, digits "
+                          "and hyphens, starting with a letter or digit (for example CDMX-01)."))
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        problems.append(_("The site name is required and can have up to 120 characters."))
+    state = (state or "").strip()
+    if len(state) == 1 and state.isdigit():
+        state = "0" + state
+    if state not in STATES:
+        problems.append(_("The state must be its INEGI code, from 01 to 32."))
+    if not isinstance(sessions, int) or isinstance(sessions, bool) or not 1 <= sessions <= 60:
+        problems.append(_("The number of program sessions must be between 1 and 60."))
+    if problems:
+        raise RegistryError(" ".join(problems))
+    return Site(code, name, state, sessions)
+
+
+def add_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
+    def change(tx: Transaction) -> Site:
+        if tx.first("sites", code=site.code):
+            raise RegistryError(_("A site with the code %(code)s already exists.", code=site.code))
+        tx.insert("sites", {"code": site.code, "name": site.name, "state": site.state,
+                            "sessions": site.sessions, "created_at": now_iso()})
+        return site
+
+    return registry.write(change, user=user)
+
+
+# --------------------------------------------------------------------------
+# Users
+# --------------------------------------------------------------------------
+
+def get_user(registry: SiteStore, username: str) -> User | None:
+    doc = registry.read().first("users", username=username)
+    if not doc or not doc.get("active", True):
+        return None
+    return User(doc["username"], doc["role"], doc.get("site"))
+
+
+def list_users(registry: SiteStore) -> list[User]:
+    return sorted((User(d["username"], d["role"], d.get("site")) for d in registry.read().all("users")),
+                  key=lambda u: u.username)
+
+
+def add_user(registry: SiteStore, username: str, role: str, password: str,
+             site: str | None = None, user: str | None = None) -> User:
+    problems = []
+    if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
+        problems.append(_("The user name must have 3 to 32 characters: lower-case letters, digits, "
+                          "dot, hyphen or underscore."))
+    if role not in ROLES:
+        problems.append(_("The role must be admin, coordinator or facilitator."))
+    if role == "facilitator" and not site:
+        problems.append(_("A facilitator must belong to a site: give --site."))
+    if role != "facilitator" and site:
+        problems.append(_("Only facilitators belong to a site."))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
+    if site and not get_site(registry, site):
+        problems.append(_("The site %(code)s does not exist.", code=site))
+    if problems:
+        raise RegistryError(" ".join(problems))
+    password_hash = generate_password_hash(password)
+
+    def change(tx: Transaction) -> User:
+        if tx.first("users", username=username):
+            raise RegistryError(_("The user %(name)s already exists.", name=username))
+        tx.insert("users", {"username": username, "role": role, "site": site if site else None,
+                            "password_hash": password_hash, "active": True, "created_at": now_iso()})
+        return User(username, role, site or None)
+
+    return registry.write(change, user=user)
+
+
+def authenticate(registry: SiteStore, username: str, password: str) -> User | None:
+    doc = registry.read().first("users", username=(username or "").strip().lower())
+    if not doc or not doc.get("active", True):
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not check_password_hash(doc["password_hash"], password or ""):
+        return None
+    return User(doc["username"], doc["role"], doc.get("site"))
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to compare against when the user does not exist, so timing tells nothing."""
+    return generate_password_hash("not-a-real-password")

@@ -1,0 +1,93 @@
+"""CSRF, security headers, and who may see what."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from .db import get_registry
+from .registry import get_site, get_user
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+
+    @app.before_request
+    def load_user():
+        username = session.get("user")
+        g.user = get_user(get_registry(), username) if username else None
+        if username and g.user is None:  # account removed or deactivated
+            session.clear()
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.endpoint != "static":
+            # Pages hold private data: never keep them in a shared browser's cache.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("error.html", code=400, kind="csrf"), 400
+
+    for code in (403, 404):
+        app.register_error_handler(code, lambda e, code=code: (render_template("error.html", code=code), code))
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def roles_required(*roles: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if g.user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def site_access(write: bool = False):
+    """For views under /sitio/<site_code>/: load the site and refuse other sites."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(site_code: str, *args, **kwargs):
+            allowed = g.user.can_write_site(site_code) if write else g.user.can_read_site(site_code)
+            if not allowed:
+                abort(403)
+            site = get_site(get_registry(), site_code)
+            if site is None:
+                abort(404)
+            g.site = site
+            return view(site_code, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

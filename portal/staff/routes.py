@@ -1,0 +1,58 @@
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from ..db import get_registry, get_site_store
+from ..questionnaire_form import form_class
+from ..registry import list_sites
+from ..security import login_required, roles_required, site_access
+from . import bp
+
+
+def questionnaires():
+    return current_app.extensions["questionnaires"]
+
+
+@bp.route("/")
+def home():
+    """Send each person to where their work is."""
+    if g.user is None:
+        return redirect(url_for("auth.login"))
+    if g.user.role == "facilitator":
+        return redirect(url_for("staff.site_home", site_code=g.user.site))
+    return redirect(url_for("staff.sites"))
+
+
+@bp.route("/sitios/")
+@roles_required("admin", "coordinator")
+def sites():
+    """Every site, by state."""
+    return render_template("staff/sites.html", sites=list_sites(get_registry()))
+
+
+@bp.route("/sitio/<site_code>/")
+@site_access()
+def site_home(site_code):
+    """A site's front page."""
+    snapshot = get_site_store(site_code).read()
+    counts = {name: snapshot.count(name) for name in ("participants", "sessions", "responses")}
+    return render_template("staff/site_home.html", site=g.site, counts=counts)
+
+
+@bp.route("/cuestionarios/")
+@roles_required("admin", "facilitator", "coordinator")
+def questionnaire_list():
+    """The questionnaires that can be previewed."""
+    return render_template("staff/questionnaires.html", questionnaires=questionnaires().values())
+
+
+@bp.route("/cuestionarios/<qid>/vista-previa", methods=["GET", "POST"])
+@roles_required("admin", "facilitator", "coordinator")
+def preview(qid):
+    """Fill a questionnaire to see its questions and rules; nothing is stored."""
+    questionnaire = questionnaires().get(qid)
+    if questionnaire is None:
+        abort(404)
+    form = form_class(questionnaire, str(get_locale()))()
+    checked = request.method == "POST" and form.validate()
+    status = 422 if request.method == "POST" and not checked else 200
+    return render_template("staff/preview.html", questionnaire=questionnaire, form=form, checked=checked), status

@@ -1,0 +1,499 @@
+"""The only way to a TinyDB file: per-site stores with safe, audited writes.
+
+Every file is a TinyDB JSON document (``{"table": {"1": {...}}}``). Guarantees:
+
+* A write holds an in-process lock and a cross-process file lock for the whole
+  read-modify-write, so concurrent writers never lose each other's changes.
+* The new content goes to a temporary file in the same folder, is fsync'ed and
+  atomically replaces the old file; the folder is fsync'ed too. A crash leaves
+  either the old or the new file, never a torn one.
+* Writers that arrive while another write is under way in the same process are
+  committed together in the next batch (group commit), so eight concurrent
+  submissions cost about two file writes each, not eight.
+* Reads reuse the parsed content while the file on disk is the one that was
+  parsed: a page that only reads costs a ``stat``, not a parse.
+* A file that does not parse is reported (``CorruptStoreError``) and never
+  overwritten.
+* Every insert, update and delete is appended to the ``_audit`` table in the
+  same atomic write as the change itself.
+
+Documents handed out by a snapshot are shared with the cache: treat them as
+read-only. Changes go through ``SiteStore.write`` and a ``Transaction``.
+"""
+from __future__ import annotations
+
+import copy
+import errno
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
+AUDIT_TABLE = "_audit"
+LOCK_TIMEOUT_SECONDS = 60
+
+
+class StoreError(Exception):
+    """A problem with a store that a person must be told about."""
+
+
+class CorruptStoreError(StoreError):
+    """The file exists but is not a valid store; it is left untouched."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path = Path(path)
+        self.detail = detail
+        super().__init__(f"{path}: {detail}")
+
+
+class StoreWriteError(StoreError):
+    """The new content could not be written; the old file is unchanged."""
+
+    def __init__(self, path: Path, cause: OSError):
+        self.path = Path(path)
+        self.cause = cause
+        self.disk_full = cause.errno in (errno.ENOSPC, errno.EDQUOT)
+        super().__init__(f"{path}: {cause}")
+
+
+class InvalidSiteCode(ValueError):
+    """A site code that could not safely name a file."""
+
+
+def validate_site_code(code: Any) -> str:
+    """Return ``code`` if it is a valid site code, else raise InvalidSiteCode."""
+    if not isinstance(code, str) or not SITE_CODE_RE.fullmatch(code):
+        raise InvalidSiteCode(code)
+    return code
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------
+# File format
+# --------------------------------------------------------------------------
+
+def serialise(tables: dict[str, dict[str, dict]]) -> bytes:
+    """TinyDB's JSON layout with one document per line, readable by a person.
+
+    Each document goes through the C JSON encoder (``indent`` would force the
+    slow pure-Python one); the result is plain valid JSON.
+    """
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    parts = ["{"]
+    first_table = True
+    for name in sorted(tables):
+        table = tables[name]
+        parts.append(("\n" if first_table else ",\n") + dumps(name) + ": {")
+        first_table = False
+        first_doc = True
+        for doc_id, doc in table.items():
+            parts.append(("\n  " if first_doc else ",\n  ") + dumps(doc_id) + ": " + dumps(doc))
+            first_doc = False
+        parts.append("\n}" if not first_doc else "}")
+    parts.append("\n}\n")
+    return "".join(parts).encode("utf-8")
+
+
+def parse(path: Path, raw: bytes) -> dict[str, dict[str, dict]]:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CorruptStoreError(path, f"not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise CorruptStoreError(path, f"not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()
+    ):
+        raise CorruptStoreError(path, "not a TinyDB document (tables of documents)")
+    return data
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Temporary file in the same folder, fsync, rename over, fsync the folder."""
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(content)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+# --------------------------------------------------------------------------
+# Read side: snapshots over TinyDB
+# --------------------------------------------------------------------------
+
+class _SnapshotStorage(Storage):
+    """A TinyDB storage over already-parsed content; refuses writes."""
+
+    def __init__(self, tables: dict):
+        self._tables = tables
+
+    def read(self):
+        return self._tables
+
+    def write(self, data):  # pragma: no cover - guarded by design
+        raise StoreError("snapshots are read-only; use SiteStore.write()")
+
+
+class Snapshot:
+    """A consistent, read-only view of a store at one moment."""
+
+    def __init__(self, tables: dict[str, dict[str, dict]]):
+        self._tables = tables
+        self._db: TinyDB | None = None
+
+    def all(self, table: str) -> list[dict]:
+        """Every document of a table, in insertion order, with its ``doc_id``."""
+        return [_with_id(k, v) for k, v in self._tables.get(table, {}).items()]
+
+    def get(self, table: str, doc_id: int) -> dict | None:
+        doc = self._tables.get(table, {}).get(str(doc_id))
+        return None if doc is None else _with_id(str(doc_id), doc)
+
+    def find(self, table: str, **match) -> list[dict]:
+        """Documents whose fields equal every keyword given."""
+        return [
+            _with_id(k, v)
+            for k, v in self._tables.get(table, {}).items()
+            if all(v.get(f) == want for f, want in match.items())
+        ]
+
+    def first(self, table: str, **match) -> dict | None:
+        for k, v in self._tables.get(table, {}).items():
+            if all(v.get(f) == want for f, want in match.items()):
+                return _with_id(k, v)
+        return None
+
+    def count(self, table: str) -> int:
+        return len(self._tables.get(table, {}))
+
+    def table(self, name: str):
+        """The TinyDB table, for ``Query`` searches (read-only)."""
+        if self._db is None:
+            self._db = TinyDB(storage=_SnapshotStorage, tables=self._tables)
+        return self._db.table(name, cache_size=0)
+
+    def table_names(self) -> list[str]:
+        return sorted(self._tables)
+
+
+def _with_id(doc_id: str, doc: dict) -> dict:
+    out = dict(doc)
+    out["doc_id"] = int(doc_id)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Write side
+# --------------------------------------------------------------------------
+
+class Transaction(Snapshot):
+    """The working state of one write: read what is there, then change it.
+
+    Documents are never changed in place: a change puts a new dict in a copy
+    of the table, so the committed snapshot stays intact and a failed
+    operation can be undone exactly.
+    """
+
+    def __init__(self, tables: dict, user: str | None):
+        super().__init__(tables)
+        self.user = user
+        self._owned: set[str] = set()
+        self._undo: list[tuple[str, str, dict | None]] = []
+        self._next_ids: dict[str, int] = {}
+        self.changed = False
+
+    # the three changes -----------------------------------------------------
+    def insert(self, table: str, doc: dict) -> int:
+        doc_id = self._next_id(table)
+        self._put(table, str(doc_id), _clean(doc))
+        self._audit("create", table, doc_id, None)
+        return doc_id
+
+    def update(self, table: str, doc_id: int, fields: dict) -> dict:
+        old = self._tables.get(table, {}).get(str(doc_id))
+        if old is None:
+            raise KeyError(f"{table}/{doc_id}")
+        new = {**old, **_clean(fields)}
+        changes = {k: [old.get(k), new[k]] for k in fields if old.get(k) != new[k]}
+        if changes:
+            self._put(table, str(doc_id), new)
+            self._audit("update", table, doc_id, changes)
+        return new
+
+    def remove(self, table: str, doc_id: int) -> None:
+        old = self._tables.get(table, {}).get(str(doc_id))
+        if old is None:
+            raise KeyError(f"{table}/{doc_id}")
+        self._put(table, str(doc_id), None)
+        self._audit("delete", table, doc_id, {"before": old})
+
+    # internals ---------------------------------------------------------------
+    def _next_id(self, table: str) -> int:
+        if table not in self._next_ids:
+            keys = self._tables.get(table, {}).keys()
+            self._next_ids[table] = max((int(k) for k in keys), default=0) + 1
+        doc_id = self._next_ids[table]
+        self._next_ids[table] += 1
+        return doc_id
+
+    def _own(self, table: str) -> dict:
+        if table not in self._owned:
+            self._tables[table] = dict(self._tables.get(table, {}))
+            self._owned.add(table)
+        return self._tables[table]
+
+    def _put(self, table: str, key: str, doc: dict | None) -> None:
+        rows = self._own(table)
+        self._undo.append((table, key, rows.get(key)))
+        if doc is None:
+            del rows[key]
+        else:
+            rows[key] = doc
+        self.changed = True
+
+    def _audit(self, action: str, table: str, doc_id: int, changes: dict | None) -> None:
+        if table == AUDIT_TABLE:
+            return
+        entry = {"at": now_iso(), "user": self.user, "action": action, "table": table, "record_id": doc_id}
+        if changes:
+            entry["changes"] = changes
+        key = str(self._next_id(AUDIT_TABLE))
+        rows = self._own(AUDIT_TABLE)
+        self._undo.append((AUDIT_TABLE, key, None))
+        rows[key] = entry
+
+    def _mark(self) -> tuple[int, dict[str, int], bool]:
+        return len(self._undo), dict(self._next_ids), self.changed
+
+    def _rollback(self, mark: tuple[int, dict[str, int], bool]) -> None:
+        length, next_ids, changed = mark
+        while len(self._undo) > length:
+            table, key, old = self._undo.pop()
+            if old is None:
+                self._tables[table].pop(key, None)
+            else:
+                self._tables[table][key] = old
+        self._next_ids = next_ids
+        self.changed = changed
+
+
+def _clean(doc: dict) -> dict:
+    """A private deep copy without the ``doc_id`` a snapshot adds."""
+    out = copy.deepcopy(dict(doc))
+    out.pop("doc_id", None)
+    return out
+
+
+@dataclass
+class _Pending:
+    fn: Callable[[Transaction], Any]
+    user: str | None
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+@dataclass
+class _Loaded:
+    tables: dict
+    fd: int  # kept open so the inode cannot be reused while we trust the cache
+    size: int
+    mtime_ns: int
+    ino: int
+
+
+class SiteStore:
+    """One TinyDB file, shared by every thread of this process."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._loaded: _Loaded | None = None
+        self._load_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self.parse_count = 0  # how many times the file was parsed (for tests/bench)
+        self.write_count = 0  # how many files were written
+
+    # reading -------------------------------------------------------------------
+    def read(self) -> Snapshot:
+        """A snapshot of the current content; parses only if the file changed."""
+        return Snapshot(self._current())
+
+    def _current(self) -> dict:
+        with self._load_lock:
+            try:
+                st = os.stat(self.path)
+            except FileNotFoundError:
+                self._forget()
+                return {}
+            cached = self._loaded
+            if (
+                cached is not None
+                and os.fstat(cached.fd).st_ino == st.st_ino
+                and cached.ino == st.st_ino
+                and cached.size == st.st_size
+                and cached.mtime_ns == st.st_mtime_ns
+            ):
+                return cached.tables
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                fst = os.fstat(fd)
+                raw = _read_all(fd)
+                tables = parse(self.path, raw)
+            except BaseException:
+                os.close(fd)
+                raise
+            self.parse_count += 1
+            self._forget()
+            self._loaded = _Loaded(tables, fd, fst.st_size, fst.st_mtime_ns, fst.st_ino)
+            return tables
+
+    def _forget(self) -> None:
+        if self._loaded is not None:
+            os.close(self._loaded.fd)
+            self._loaded = None
+
+    def close(self) -> None:
+        with self._load_lock:
+            self._forget()
+
+    # writing -------------------------------------------------------------------
+    def write(self, fn: Callable[[Transaction], Any], user: str | None = None) -> Any:
+        """Run ``fn(tx)`` under the locks and commit what it changed.
+
+        If ``fn`` raises, its changes are undone and the exception is raised
+        here; other writers in the same batch are not affected. When this
+        returns, the change is on disk (fsync'ed).
+        """
+        pending = _Pending(fn, user)
+        with self._queue_lock:
+            self._queue.append(pending)
+        with self._commit_lock:
+            if not pending.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_SECONDS):
+                committed = self._current()
+                tx = Transaction(dict(committed), None)
+                for pending in batch:
+                    tx.user = pending.user
+                    mark = tx._mark()
+                    try:
+                        pending.result = pending.fn(tx)
+                    except Exception as exc:  # the operation's own refusal
+                        tx._rollback(mark)
+                        pending.error = exc
+                if tx.changed:
+                    content = serialise(tx._tables)
+                    try:
+                        write_atomically(self.path, content)
+                    except OSError as exc:
+                        error = StoreWriteError(self.path, exc)
+                        for pending in batch:
+                            if pending.error is None:
+                                pending.error = error
+                                pending.result = None
+                        return
+                    self.write_count += 1
+                    self._adopt(tx._tables)
+        except Timeout:
+            error = StoreWriteError(self.path, OSError(errno.EBUSY, "lock timeout"))
+            for pending in batch:
+                pending.error = pending.error or error
+        except BaseException as exc:
+            for pending in batch:
+                if pending.error is None:
+                    pending.error = exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for pending in batch:
+                pending.done = True
+
+    def _adopt(self, tables: dict) -> None:
+        """Trust what we just wrote as the cache, without parsing it again."""
+        with self._load_lock:
+            fd = os.open(self.path, os.O_RDONLY)
+            st = os.fstat(fd)
+            self._forget()
+            self._loaded = _Loaded(tables, fd, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+# --------------------------------------------------------------------------
+# Registry of open stores (one object per file per process)
+# --------------------------------------------------------------------------
+
+_stores: dict[Path, SiteStore] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(path: Path | str) -> SiteStore:
+    path = Path(path).resolve()
+    with _stores_lock:
+        store = _stores.get(path)
+        if store is None:
+            store = _stores[path] = SiteStore(path)
+        return store
+
+
+def site_path(instance_path: Path | str, code: str) -> Path:
+    folder = (Path(instance_path) / "sites").resolve()
+    path = (folder / f"{validate_site_code(code)}.json").resolve()
+    if path.parent != folder:  # belt and braces: the pattern already forbids this
+        raise InvalidSiteCode(code)
+    return path
+
+
+def store_for_site(instance_path: Path | str, code: str) -> SiteStore:
+    return open_store(site_path(instance_path, code))
+
+
+def registry_store(instance_path: Path | str) -> SiteStore:
+    """The portal-wide file: sites registry and users."""
+    return open_store(Path(instance_path) / "portal.json")

@@ -1,0 +1,122 @@
+"""Who can see what, CSRF, cookies and headers."""
+import re
+
+import pytest
+
+from conftest import csrf_token
+
+
+def test_login_and_logout(staff, client):
+    response = staff.login("fac_a")
+    assert response.status_code == 302
+    assert client.get("/").headers["Location"].endswith("/sitio/SITE-A/")
+    assert "Centro de Salud A" in client.get("/sitio/SITE-A/").get_data(as_text=True)
+    staff.logout()
+    assert client.get("/sitio/SITE-A/").headers["Location"].startswith("/entrar")
+
+
+def test_wrong_password_is_refused_in_spanish(staff):
+    response = staff.login("fac_a", "not-the-password")
+    assert response.status_code == 401
+    assert "El nombre de usuario o la contraseña no son correctos." in response.get_data(as_text=True)
+
+
+def test_repeated_wrong_passwords_are_slowed(staff):
+    for _ in range(5):
+        staff.login("fac_a", "wrong-password-x")
+    response = staff.login("fac_a", "fac-a-password-1")  # even the right password waits now
+    assert response.status_code == 401
+    assert "Demasiados intentos" in response.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused(client, staff):
+    response = client.post("/entrar", data={"username": "fac_a", "password": "fac-a-password-1"})
+    assert response.status_code == 400
+    assert "caducó" in response.get_data(as_text=True)
+    staff.login("fac_a")
+    response = client.post("/cuestionarios/exit/vista-previa", data={"family_change": "better"})
+    assert response.status_code == 400
+    assert client.post("/salir").status_code == 400  # even signing out needs the token
+
+
+@pytest.mark.parametrize("url", ["/sitio/SITE-B/", "/sitio/SITE-B", "/sitio/site-b/", "/sitio/SITE-B/../SITE-B/"])
+def test_a_facilitator_cannot_open_another_site(staff, client, url):
+    staff.login("fac_a")
+    response = client.get(url, follow_redirects=True)
+    assert response.status_code in (403, 404)
+    assert "Centro de Salud B" not in response.get_data(as_text=True)
+
+
+def test_a_facilitator_cannot_list_all_sites(staff, client):
+    staff.login("fac_a")
+    assert client.get("/sitios/").status_code == 403
+
+
+def test_admin_and_coordinator_see_every_site(staff, client):
+    for user in ("admin", "coord"):
+        staff.login(user)
+        page = client.get("/sitios/").get_data(as_text=True)
+        assert "SITE-A" in page and "SITE-B" in page and "Jalisco" in page
+        assert client.get("/sitio/SITE-B/").status_code == 200
+        staff.logout()
+
+
+def test_anonymous_users_are_sent_to_sign_in(client):
+    for url in ["/sitio/SITE-A/", "/sitios/", "/cuestionarios/", "/cuestionarios/intake/vista-previa"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/entrar")
+
+
+def test_next_cannot_send_to_another_website(staff, client):
+    page = client.get("/entrar")
+    response = client.post("/entrar?next=//evil.example/x", data={
+        "username": "fac_a", "password": "fac-a-password-1", "csrf_token": csrf_token(page)})
+    assert response.headers["Location"] == "/"
+
+
+def test_session_cookie_and_security_headers(app, staff, client):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    page = client.get("/entrar")
+    response = client.post("/entrar", data={"username": "fac_a", "password": "fac-a-password-1",
+                                            "csrf_token": csrf_token(page)})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    headers = client.get("/entrar").headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_interface_is_spanish_by_default_and_switches_to_english(staff, client):
+    page = client.get("/entrar")
+    text = page.get_data(as_text=True)
+    assert '<html lang="es">' in text and "Iniciar sesión" in text
+    client.post("/idioma", data={"lang": "en", "csrf_token": csrf_token(page), "next": "/entrar"})
+    text = client.get("/entrar").get_data(as_text=True)
+    assert '<html lang="en">' in text and "Sign in" in text
+    staff.login("fac_a")  # the choice survives signing in
+    assert '<html lang="en">' in client.get("/sitio/SITE-A/").get_data(as_text=True)
+
+
+def test_preview_checks_answers_and_stores_nothing(app, staff, client):
+    staff.login("fac_a")
+    url = "/cuestionarios/exit/vista-previa"
+    response = staff.post_form(url, {"strategy_used": "yes", "family_change": "better"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Por favor responda esta pregunta." in text
+    assert re.search(r'<fieldset aria-describedby="[^"]*strategies-error"', text)  # the message is tied to it
+    answers = {f"rec_{n}": "yes" for n in ["insults", "jealousy_control", "threats", "isolation", "push_hit",
+                                             "throw_objects", "forced_sex", "withhold_money", "take_belongings",
+                                             "children_leverage"]}
+    answers.update(strategy_used="no", strategies="breathing", family_change="better",
+                   partner_relationship_change="same", would_recommend="yes", most_useful="managing_anger")
+    response = staff.post_form(url, answers)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Las respuestas son válidas" in text
+    assert "Respirar" not in text.split("Las respuestas son válidas")[1].split("</dl>")[0]  # hidden answer dropped
+    from portal.db import get_site_store
+    with app.app_context():
+        assert get_site_store("SITE-A").read().count("responses") == 0
