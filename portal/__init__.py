@@ -53,10 +53,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     from .auth import bp as auth_bp
+    from .participant import bp as participant_bp
     from .staff import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(participant_bp)
     return app
 
 

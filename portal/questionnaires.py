@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -28,6 +29,7 @@ ANSWER_TYPES = ("integer", "decimal", "text", "date", "select_one", "select_mult
 ROW_TYPES = ANSWER_TYPES + ("note", "begin_group", "end_group")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_MAX_LENGTH = 500
+MAX_PER_PAGE = 5  # questions a man sees at once on a phone
 
 MESSAGES = {
     "required": _l("Please answer this question."),
@@ -136,6 +138,19 @@ class Group:
 
 
 @dataclass
+class Page:
+    """What a person sees at once: a section, or part of one."""
+
+    index: int
+    group: Group
+    items: list[Question]
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for q in self.items if q.answerable]
+
+
+@dataclass
 class Result:
     answers: dict[str, Any]
     errors: dict[str, str]
@@ -158,6 +173,32 @@ class Questionnaire:
     @property
     def questions(self) -> list[Question]:
         return [q for q in self.items if q.answerable]
+
+    @cached_property
+    def pages(self) -> list[Page]:
+        """Sections, split wherever a question's skip rule depends on one shown with it.
+
+        Every skip rule then depends only on earlier pages, so the server decides what
+        to show and no script is needed.
+        """
+        pages: list[Page] = []
+        for group in self.groups:
+            chunk: list[Question] = []
+            names: set[str] = set()
+            for q in group.items:
+                depends = q.relevant is not None and bool(q.relevant.references & names)
+                full = q.answerable and sum(1 for c in chunk if c.answerable) >= MAX_PER_PAGE
+                if chunk and (depends or full):
+                    pages.append(Page(len(pages), group, chunk))
+                    chunk, names = [], set()
+                chunk.append(q)
+                names.add(q.name)
+            if chunk:
+                pages.append(Page(len(pages), group, chunk))
+        return pages
+
+    def page_shown(self, page: Page, answers: Mapping[str, Any]) -> bool:
+        return any(self.is_relevant(q, answers) for q in page.items)
 
     def question(self, name: str) -> Question:
         for q in self.items:

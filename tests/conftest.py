@@ -73,3 +73,102 @@ class Staff:
 @pytest.fixture
 def staff(client):
     return Staff(client)
+
+
+REC_ITEMS = ["rec_insults", "rec_jealousy_control", "rec_threats", "rec_isolation", "rec_push_hit",
+             "rec_throw_objects", "rec_forced_sex", "rec_withhold_money", "rec_take_belongings",
+             "rec_children_leverage"]
+
+INTAKE_ANSWERS = {"age": "34", "education": "secondary", "works": "yes", "occupation_type": "employee",
+                  "relationship_status": "married", "lives_with_partner": "yes", "has_children": "no",
+                  "referral_source": "friends", "main_reason": "improve_family", "previous_help": "no",
+                  **{name: "no" for name in REC_ITEMS}}
+FACILITATOR_INTAKE = {"interview_date": "2026-11-02", "consent_given": "yes", "eligible": "yes",
+                      "risk_factors": "none", "risk_level": "medium", "partner_contact_safe": "yes",
+                      "substance_use": "alcohol", "substance_treatment_referral": "yes", "legal_status": "none"}
+FACILITATOR_EXIT = {"exit_date": "2026-11-20", "exit_reason": "dropped_out", "dropout_reason": "work_schedule",
+                    "goals_met": "no", "new_violence_reported": "no", "referral_made": "none"}
+
+
+def page_inputs(html: str):
+    """(hidden name/value pairs, names of the visible questions) of a participant page."""
+    hidden = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', html)
+    visible = set(re.findall(r'<input (?:(?!type="hidden")[^>])*name="([a-z_]+)"', html))
+    visible |= set(re.findall(r'<textarea[^>]*name="([a-z_]+)"', html))
+    return [(n, v) for n, v in hidden if n not in ("csrf_token", "pagina")], visible - {"codigo"}
+
+
+class Facilitator(Staff):
+    """A facilitator at his site, working through the portal's pages."""
+
+    def __init__(self, client, username="fac_a", site="SITE-A"):
+        super().__init__(client)
+        self.site = site
+        self.login(username)
+
+    def url(self, path=""):
+        return f"/sitio/{self.site}/{path}"
+
+    def register(self, group="2026-A", enrolled_on="2026-11-02"):
+        response = self.post_form(self.url("participantes/nuevo"), {"group": group, "enrolled_on": enrolled_on})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return re.search(r"/participantes/([A-Z0-9-]+)/cuestionario/", response.headers["Location"]).group(1)
+
+    def record_session(self, group, number, held_on, present, venue="health_centre", session_id=None):
+        url = self.url(f"sesiones/{session_id}/" if session_id else f"sesiones/nueva?grupo={group}")
+        data = {"number": str(number), "held_on": held_on, "venue": venue, "present": list(present)}
+        response = self.post_form(url, data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def issue_code(self, participant_code, questionnaire="intake"):
+        page = self.client.get(self.url(f"participantes/{participant_code}/"))
+        response = self.client.post(self.url(f"participantes/{participant_code}/codigo"),
+                                    data={"cuestionario": questionnaire, "csrf_token": csrf_token(page)})
+        assert response.status_code == 200
+        return re.search(r'<p class="slip-code" id="codigo">([A-Z0-9-]+)</p>', response.get_data(as_text=True)).group(1)
+
+    def enter(self, participant_code, qid, answers, paper_date=None):
+        data = dict(answers)
+        if paper_date:
+            data["fecha_papel"] = paper_date
+        return self.post_form(self.url(f"participantes/{participant_code}/cuestionario/{qid}"), data)
+
+
+class Participant:
+    """A man with his code, answering page by page as the pages ask."""
+
+    def __init__(self, client):
+        self.client = client
+        self.pages_seen = []
+
+    def start(self, code):
+        page = self.client.get("/cuestionario/")
+        return self.client.post("/cuestionario/", data={"codigo": code, "csrf_token": csrf_token(page)})
+
+    def answer(self, code, answers, max_pages=30):
+        response = self.start(code)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        html = self.client.get("/cuestionario/preguntas").get_data(as_text=True)
+        for _ in range(max_pages):
+            hidden, visible = page_inputs(html)
+            self.pages_seen.append(sorted(visible))
+            data = {"csrf_token": csrf_token_from(html), "pagina": re.search(r'name="pagina" value="(\d+)"', html).group(1),
+                    "accion": "siguiente"}
+            form = {}
+            for name, value in hidden:
+                form.setdefault(name, []).append(value)
+            for name in visible:
+                if name in answers:
+                    value = answers[name]
+                    form[name] = value.split() if isinstance(value, str) and " " in value else [value]
+            response = self.client.post("/cuestionario/preguntas", data={**data, **form})
+            if response.status_code == 302:
+                return response
+            assert response.status_code == 200, response.get_data(as_text=True)
+            html = response.get_data(as_text=True)
+        raise AssertionError("the questionnaire never ended")
+
+
+def csrf_token_from(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)

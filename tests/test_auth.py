@@ -120,3 +120,30 @@ def test_preview_checks_answers_and_stores_nothing(app, staff, client):
     from portal.db import get_site_store
     with app.app_context():
         assert get_site_store("SITE-A").read().count("responses") == 0
+
+
+def test_a_corrupt_site_file_gives_a_clear_spanish_page_and_stays_untouched(app, staff, client):
+    from pathlib import Path
+
+    path = Path(app.instance_path) / "sites" / "SITE-A.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'{"participants": {"1": {"code": "SITE-A-2026-0001"}')
+    before = path.read_bytes()
+    staff.login("fac_a")
+    response = client.get("/sitio/SITE-A/")
+    assert response.status_code == 503
+    assert "No se pudo leer el archivo de datos SITE-A.json" in response.get_data(as_text=True)
+    assert path.read_bytes() == before
+
+
+def test_dates_and_months_are_shown_the_mexican_way(app):
+    from flask_babel import force_locale
+
+    from portal.i18n import month_name, short_date
+
+    with app.test_request_context(), force_locale("es"):
+        assert short_date("2026-03-05") == "05/03/2026"
+        assert month_name("2026-05") == "Mayo de 2026"
+        assert month_name("2026-11-24") == "Noviembre de 2026"
+    with app.test_request_context(), force_locale("en"):
+        assert month_name("2026-05") == "May 2026"

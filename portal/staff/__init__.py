@@ -3,3 +3,4 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__)
 
 from . import routes  # noqa: E402,F401
+from . import participant_views, session_views  # noqa: E402,F401

@@ -3,6 +3,7 @@ from flask_babel import get_locale
 
 from ..db import get_registry, get_site_store
 from ..questionnaire_form import form_class
+from ..participants import roster
 from ..registry import list_sites
 from ..security import login_required, roles_required, site_access
 from . import bp
@@ -35,6 +36,9 @@ def site_home(site_code):
     """A site's front page."""
     snapshot = get_site_store(site_code).read()
     counts = {name: snapshot.count(name) for name in ("participants", "sessions", "responses")}
+    rows = roster(snapshot)
+    counts["active"] = sum(r.status == "active" for r in rows)
+    counts["at_risk"] = sum(r.at_risk for r in rows)
     return render_template("staff/site_home.html", site=g.site, counts=counts)
 
 

@@ -1,0 +1,6 @@
+"""What a man sees: his code, the questionnaire a few questions at a time, thanks."""
+from flask import Blueprint
+
+bp = Blueprint("participant", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,46 @@
+"""Submitted questionnaires: one document each, keyed answers, who entered it."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+
+from .participants import ProgramError, set_status_from_exit
+from .questionnaires import Questionnaire, localized
+from .storage import SiteStore, Transaction
+
+ENTERED_BY = ("self", "facilitator", "paper")
+
+
+def add_response(tx: Transaction, questionnaire: Questionnaire, participant_code: str, answers: dict,
+                 entered_by: str, user: str | None, submitted_on: date) -> int:
+    """Store a validated submission inside a write; an exit record also sets the man's status."""
+    if entered_by not in ENTERED_BY:
+        raise ValueError(entered_by)
+    if not tx.first("participants", code=participant_code):
+        raise ProgramError(_("The participant %(code)s does not exist at this site.", code=participant_code))
+    if tx.first("responses", participant_code=participant_code, questionnaire=questionnaire.id):
+        raise ProgramError(_("This questionnaire (%(name)s) was already received for %(code)s; it cannot be "
+                             "entered twice.", name=localized(questionnaire.title), code=participant_code))
+    doc_id = tx.insert("responses", {
+        "participant_code": participant_code,
+        "questionnaire": questionnaire.id,
+        "version": questionnaire.version,
+        "submitted_on": submitted_on.isoformat(),
+        "entered_by": entered_by,
+        "user": user,
+        "answers": answers,
+    })
+    if questionnaire.id == "facilitator_exit":
+        set_status_from_exit(tx, participant_code, answers.get("exit_reason", "other"))
+    return doc_id
+
+
+def save_response(store: SiteStore, questionnaire: Questionnaire, participant_code: str, answers: dict,
+                  entered_by: str, user: str | None, submitted_on: date) -> int:
+    return store.write(lambda tx: add_response(tx, questionnaire, participant_code, answers, entered_by, user,
+                                               submitted_on), user=user or "participant")
+
+
+def responses_of(snapshot, participant_code: str) -> dict[str, dict]:
+    return {r["questionnaire"]: r for r in snapshot.find("responses", participant_code=participant_code)}

@@ -1,0 +1,165 @@
+"""A site's men: registration, roster, follow-up, one man's page, codes, questionnaires."""
+from datetime import date
+
+import qrcode
+import qrcode.image.svg
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+from markupsafe import Markup
+
+from .. import access_codes
+from ..attendance import sessions as list_sessions
+from ..db import get_site_store
+from ..participants import ProgramError, groups, register, roster
+from ..questionnaire_form import form_class
+from ..questionnaires import parse_date
+from ..responses import responses_of, save_response
+from ..security import site_access
+from . import bp
+from .forms import RegisterForm
+
+PAPER = ("intake", "exit")
+FACILITATOR = ("facilitator_intake", "facilitator_exit")
+
+
+def _participant(snapshot, site_code, participant_code):
+    if not participant_code.startswith(site_code + "-"):
+        abort(404)
+    found = snapshot.first("participants", code=participant_code)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/sitio/<site_code>/participantes/")
+@site_access()
+def roster_page(site_code):
+    """Every man of the site, with attendance and the drop-out risk mark."""
+    snapshot = get_site_store(site_code).read()
+    group = request.args.get("grupo") or None
+    rows = roster(snapshot, group)
+    return render_template("staff/roster.html", site=g.site, rows=rows, groups=groups(snapshot), group=group,
+                           at_risk=sum(r.at_risk for r in rows))
+
+
+@bp.route("/sitio/<site_code>/seguimiento/")
+@site_access()
+def follow_up(site_code):
+    """The men at risk of dropping out, to print and call."""
+    snapshot = get_site_store(site_code).read()
+    rows = [r for r in roster(snapshot) if r.at_risk]
+    return render_template("staff/follow_up.html", site=g.site, rows=rows, today=date.today())
+
+
+@bp.route("/sitio/<site_code>/participantes/nuevo", methods=["GET", "POST"])
+@site_access(write=True)
+def register_page(site_code):
+    """Register a man: he gets the next code and a group."""
+    store = get_site_store(site_code)
+    form = RegisterForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            code = register(store, site_code, form.group.data, form.enrolled_on.data, g.user.username)
+        except ProgramError as exc:
+            error = str(exc)
+        else:
+            flash(_("%(code)s registered. Now do his entry interview.", code=code), "success")
+            return redirect(url_for("staff.enter_questionnaire", site_code=site_code, participant_code=code,
+                                    qid="facilitator_intake"))
+    return render_template("staff/register.html", site=g.site, form=form, error=error,
+                           groups=groups(store.read())), (422 if error or form.errors else 200)
+
+
+@bp.route("/sitio/<site_code>/participantes/<participant_code>/")
+@site_access()
+def participant_page(site_code, participant_code):
+    """One man: attendance, questionnaires, and what is left to do."""
+    snapshot = get_site_store(site_code).read()
+    participant = _participant(snapshot, site_code, participant_code)
+    row = next(r for r in roster(snapshot) if r.code == participant_code)
+    group_sessions = sorted(list_sessions(snapshot, participant["group_code"]), key=lambda s: (s["date"], s["number"]))
+    return render_template("staff/participant.html", site=g.site, participant=participant, row=row,
+                           sessions=group_sessions, received=responses_of(snapshot, participant_code),
+                           questionnaires=current_app.extensions["questionnaires"])
+
+
+@bp.route("/sitio/<site_code>/participantes/<participant_code>/codigo", methods=["POST"])
+@site_access(write=True)
+def issue_code(site_code, participant_code):
+    """Print a slip with a one-time code for the man's own questionnaire."""
+    snapshot = get_site_store(site_code).read()
+    _participant(snapshot, site_code, participant_code)
+    qid = request.form.get("cuestionario")
+    if qid not in access_codes.PARTICIPANT_QUESTIONNAIRES:
+        abort(400)
+    if qid in responses_of(snapshot, participant_code):
+        flash(_("He already answered this questionnaire."), "error")
+        return redirect(url_for("staff.participant_page", site_code=site_code, participant_code=participant_code))
+    code, expires = access_codes.issue(access_codes.codes_store(current_app.instance_path), current_app.secret_key,
+                                       site=site_code, participant_code=participant_code, questionnaire=qid,
+                                       user=g.user.username)
+    link = url_for("participant.from_qr", code=code, _external=True)
+    return render_template("staff/slip.html", site=g.site, code=access_codes.display(code), expires=expires,
+                           qr=_qr_svg(link, _("QR code that opens the questionnaire")), link=link,
+                           address=url_for("participant.start", _external=True),
+                           questionnaire=current_app.extensions["questionnaires"][qid],
+                           participant_code=participant_code)
+
+
+def _qr_svg(data: str, label: str) -> Markup:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    svg = image.to_string(encoding="unicode")
+    return Markup(svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{Markup.escape(label)}" ', 1))
+
+
+@bp.route("/sitio/<site_code>/participantes/<participant_code>/cuestionario/<qid>", methods=["GET", "POST"])
+@site_access(write=True)
+def enter_questionnaire(site_code, participant_code, qid):
+    """The facilitator's interviews, or a man's questionnaire typed in from paper."""
+    if qid not in PAPER + FACILITATOR:
+        abort(404)
+    store = get_site_store(site_code)
+    snapshot = store.read()
+    _participant(snapshot, site_code, participant_code)
+    questionnaire = current_app.extensions["questionnaires"][qid]
+    if qid in responses_of(snapshot, participant_code):
+        flash(_("This questionnaire was already received for %(code)s.", code=participant_code), "error")
+        return redirect(url_for("staff.participant_page", site_code=site_code, participant_code=participant_code))
+    form = form_class(questionnaire, str(get_locale()))()
+    paper = qid in PAPER
+    paper_date, paper_error = request.form.get("fecha_papel", ""), None
+    if request.method == "POST":
+        valid = form.validate()
+        submitted_on = date.today()
+        if paper:
+            try:
+                submitted_on = parse_date(paper_date)
+                if submitted_on > date.today():
+                    paper_error = _("The date cannot be in the future.")
+            except ValueError as exc:
+                paper_error = str(exc.args[0])
+        else:
+            answered = form.result.answers.get("interview_date") or form.result.answers.get("exit_date")
+            submitted_on = date.fromisoformat(answered) if answered else submitted_on
+        if valid and not paper_error:
+            try:
+                save_response(store, questionnaire, participant_code, form.result.answers,
+                              "paper" if paper else "facilitator", g.user.username, submitted_on)
+            except ProgramError as exc:
+                flash(str(exc), "error")
+            else:
+                flash(_("Saved: %(name)s of %(code)s.", name=_title(questionnaire), code=participant_code),
+                      "success")
+            return redirect(url_for("staff.participant_page", site_code=site_code,
+                                    participant_code=participant_code))
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/enter.html", site=g.site, questionnaire=questionnaire, form=form,
+                           participant_code=participant_code, paper=paper, paper_date=paper_date,
+                           paper_error=paper_error), status
+
+
+def _title(questionnaire):
+    from ..questionnaires import localized
+
+    return localized(questionnaire.title)

@@ -1,0 +1,72 @@
+"""Group sessions: record one, tick who came, correct it later."""
+from datetime import date
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from ..attendance import VENUES, save_session, sessions as list_sessions
+from ..db import get_site_store
+from ..participants import ProgramError, groups
+from ..security import site_access
+from . import bp
+from .forms import SessionForm
+
+
+@bp.route("/sitio/<site_code>/sesiones/")
+@site_access()
+def sessions_page(site_code):
+    """Sessions held at the site, newest first."""
+    snapshot = get_site_store(site_code).read()
+    return render_template("staff/sessions.html", site=g.site, sessions=list_sessions(snapshot),
+                           groups=groups(snapshot), venues=VENUES)
+
+
+@bp.route("/sitio/<site_code>/sesiones/nueva", methods=["GET", "POST"])
+@bp.route("/sitio/<site_code>/sesiones/<session_id>/", methods=["GET", "POST"])
+@site_access()
+def session_page(site_code, session_id=None):
+    """Record a session of a group and tick who came; or correct one."""
+    store = get_site_store(site_code)
+    snapshot = store.read()
+    existing = None
+    if session_id is not None:
+        existing = snapshot.first("sessions", session_id=session_id)
+        if existing is None:
+            abort(404)
+        group = existing["group_code"]
+    else:
+        group = request.args.get("grupo")
+        if not group:
+            return render_template("staff/session_group.html", site=g.site, groups=groups(snapshot))
+    if group not in groups(snapshot):
+        abort(404)
+    if request.method == "POST" and not g.user.can_write_site(site_code):
+        abort(403)
+    members = sorted(p["code"] for p in snapshot.find("participants", group_code=group))
+    held = [s for s in list_sessions(snapshot, group)]
+    form = SessionForm(data=None if request.method == "POST" else _initial(existing, held))
+    form.present.choices = [SelectChoice(code, code) for code in members]
+    error = None
+    if form.validate_on_submit():
+        try:
+            save_session(store, group_code=group, number=form.number.data, held_on=form.held_on.data,
+                         venue=form.venue.data, present=form.present.data or [],
+                         sessions_in_program=g.site.sessions, user=g.user.username, session_id=session_id)
+        except ProgramError as exc:
+            error = str(exc)
+        else:
+            flash(_("Session %(n)s of group %(group)s saved: %(count)s men came.", n=form.number.data, group=group,
+                    count=len(form.present.data or [])), "success")
+            return redirect(url_for("staff.sessions_page", site_code=site_code))
+    status = 422 if error or (request.method == "POST" and form.errors) else 200
+    return render_template("staff/session.html", site=g.site, form=form, group=group, existing=existing,
+                           error=error, members=members), status
+
+
+def _initial(existing, held):
+    if existing:
+        return {"number": existing["number"], "held_on": date.fromisoformat(existing["date"]),
+                "venue": existing["venue"], "present": existing["present"]}
+    return {"number": min(max((s["number"] for s in held), default=0) + 1, 60), "held_on": date.today(),
+            "venue": "health_centre", "present": []}
