@@ -6,6 +6,8 @@ from portal import create_app
 from portal.db import get_registry
 from portal.registry import add_site, add_user, check_site
 
+pytest_plugins = ["browser"]  # the real-browser fixtures: chromium, live, phone
+
 PASSWORDS = {
     "admin": "admin-password-1",
     "coord": "coord-password-1",

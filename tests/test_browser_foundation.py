@@ -1,7 +1,7 @@
 """A facilitator signs in and previews the intake on a 360x640 phone, in a real browser."""
 import pytest
 
-from browser import axe_violations, chromium, live, no_horizontal_scroll, phone  # noqa: F401  (fixtures)
+from browser import axe_violations, no_horizontal_scroll
 from conftest import PASSWORDS
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from browser import PHONE, axe_violations, chromium, live, no_horizontal_scroll  # noqa: F401  (fixtures)
+from browser import PHONE, axe_violations, no_horizontal_scroll
 from conftest import PASSWORDS, REC_ITEMS
 
 pytestmark = pytest.mark.browser
