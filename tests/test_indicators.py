@@ -163,7 +163,9 @@ def test_the_module_does_not_import_flask():
     import ast
     import portal.indicators as module
 
-    tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+    from pathlib import Path
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not imported & {"flask", "flask_babel", "portal"}
