@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale, gettext as _
 
 from . import PROJECT_ROOT, TRANSLATIONS_FOLDER
@@ -106,6 +106,7 @@ def translate_compile() -> None:
 
 
 @click.command("states")
+@with_appcontext
 def states_list() -> None:
     """List the states and their INEGI codes."""
     for code, name in STATES.items():

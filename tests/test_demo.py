@@ -1,0 +1,66 @@
+"""The demo year reproduces the published 2010 figures, with answers the forms accept."""
+import pytest
+
+from portal import create_app
+from portal.db import get_registry, get_site_store
+from portal.indicators import compute, from_snapshot
+from portal.registry import list_sites
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path_factory.mktemp("demo")})
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "facilitador" in result.output and "demo-facilitador-2010" in result.output
+    with app.app_context():
+        sites = [from_snapshot(s.code, s.state, s.sessions, get_site_store(s.code).read())
+                 for s in list_sites(get_registry())]
+    return app, sites
+
+
+def test_national_2010_figures_equal_the_published_ones(demo):
+    _, sites = demo
+    year = compute(sites, "2010", "2010-12-31")
+    assert year["enrolled"] == 1257
+    assert year["mean_age"] == 35.3
+    assert year["referral_source"]["friends"]["pct"] == 46.3
+    assert year["referral_source"]["partner_invitation"]["pct"] == 12.6
+    assert round(year["main_reason"]["improve_family"]["pct"]) == 47
+    assert round(year["main_reason"]["stop_violence"]["pct"]) == 12
+    assert round(year["attended_over_75_pct"]) == 5
+    assert len({s.state for s in sites}) == 8 and len(sites) > 8
+
+
+def test_the_year_looks_like_a_program_year(demo):
+    _, sites = demo
+    year = compute(sites, "2010", "2010-12-31")
+    assert 0 < year["sessions_outside_health_centre_pct"] < 50  # some community venues
+    assert year["attended_any_pct"] > year["attended_13_plus_pct"] > year["attended_over_75_pct"]
+    assert year["recognition_exit_mean"] > year["recognition_intake_mean"]  # they learned to name violence
+    months = [compute(sites, f"2010-{m:02d}", "2010-12-31") for m in range(1, 13)]
+    assert sum(m["enrolled"] for m in months) == 1257
+    assert all(m["sessions_held"] > 0 for m in months)
+    # attendance thins out: the first sessions of a group are fuller than the last
+    first = sum(len(s["present"]) for site in sites for s in site.sessions if s["number"] == 1)
+    last = sum(len(s["present"]) for site in sites for s in site.sessions if s["number"] == 20)
+    assert first > 3 * last
+
+
+def test_every_demo_answer_passes_the_forms_rules(demo):
+    app, sites = demo
+    forms = app.extensions["questionnaires"]
+    for site in sites:
+        for r in site.responses:
+            raw = {k: (" ".join(v) if isinstance(v, list) else str(v)) for k, v in r["answers"].items()}
+            result = forms[r["questionnaire"]].validate(raw, strict=True)
+            assert result.ok, (site.code, r["participant_code"], result.errors)
+            assert result.answers == r["answers"]
+
+
+def test_demo_refuses_an_instance_with_data(demo):
+    app, _ = demo
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0 and "ya tiene sitios" in result.output
+    result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0 and "no se agregó nada" in result.output
