@@ -1,6 +1,7 @@
 """Every operation a person runs: ``flask --app portal ...``."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,11 +114,83 @@ def states_list() -> None:
         click.echo(f"{code}\t{name}")
 
 
+_worker_app = None
+
+
+def _sheet_worker(args: tuple[str, str, str]) -> str:
+    """Produce one site's sheet in a worker process (each worker builds the app once)."""
+    global _worker_app
+    instance, code, month_out = args
+    month, out = month_out.split("|", 1)
+    if _worker_app is None:
+        from . import create_app
+
+        _worker_app = create_app({"INSTANCE_PATH": instance})
+    with _worker_app.app_context(), _worker_app.test_request_context():
+        return _write_sheet(code, month, Path(out))
+
+
+def _write_sheet(code: str, month: str, out: Path) -> str:
+    from .db import get_site_store
+    from .registry import get_site
+    from .sheets import sheet_filename, sheet_pdf
+
+    site = get_site(get_registry(), code)
+    path = out / sheet_filename(code, month)
+    tmp = path.with_suffix(".pdf.tmp")
+    tmp.write_bytes(sheet_pdf(site, get_site_store(code).read(), month))
+    tmp.replace(path)
+    return str(path)
+
+
+@click.command("sheets")
+@with_appcontext
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--site", "site_code", default=None, help="One site (default: every site).")
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="Folder (default exports/sheets/YYYY-MM).")
+def sheets_command(month: str, site_code: str | None, out: str | None) -> None:
+    """Produce the monthly monitoring sheets as PDF."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from .registry import get_site
+    from .sheets import check_month
+
+    with force_locale("es"):
+        try:
+            check_month(month)
+        except ValueError as exc:
+            _fail(str(exc))
+        if site_code:
+            if get_site(get_registry(), site_code) is None:
+                _fail(_("The site %(code)s does not exist.", code=site_code))
+            codes = [site_code]
+        else:
+            codes = [s.code for s in list_sites(get_registry())]
+            if not codes:
+                _fail(_("There are no sites yet."))
+        folder = Path(out) if out else PROJECT_ROOT / "exports" / "sheets" / month
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        with click.progressbar(length=len(codes), label=_("Producing the monthly sheets")) as bar:
+            if len(codes) == 1:
+                with current_app.test_request_context():
+                    written.append(_write_sheet(codes[0], month, folder))
+                bar.update(1)
+            else:
+                jobs = [(current_app.instance_path, code, f"{month}|{folder}") for code in codes]
+                with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+                    for future in as_completed([pool.submit(_sheet_worker, job) for job in jobs]):
+                        written.append(future.result())
+                        bar.update(1)
+        click.echo(_("%(n)s sheets written in %(folder)s.", n=len(written), folder=folder))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(states_list)
+    app.cli.add_command(sheets_command)
     from .demo import demo_command
 
     app.cli.add_command(demo_command)

@@ -1,4 +1,6 @@
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from ..db import get_registry, get_site_store
@@ -39,7 +41,8 @@ def site_home(site_code):
     rows = roster(snapshot)
     counts["active"] = sum(r.status == "active" for r in rows)
     counts["at_risk"] = sum(r.at_risk for r in rows)
-    return render_template("staff/site_home.html", site=g.site, counts=counts)
+    return render_template("staff/site_home.html", site=g.site, counts=counts,
+                           current_month=date.today().strftime("%Y-%m"))
 
 
 @bp.route("/cuestionarios/")
@@ -60,3 +63,21 @@ def preview(qid):
     checked = request.method == "POST" and form.validate()
     status = 422 if request.method == "POST" and not checked else 200
     return render_template("staff/preview.html", questionnaire=questionnaire, form=form, checked=checked), status
+
+
+@bp.route("/sitio/<site_code>/hoja-mensual")
+@site_access()
+def monthly_sheet(site_code):
+    """The monthly monitoring sheet of the site, as PDF."""
+    from ..sheets import check_month, current_month, sheet_filename, sheet_pdf
+
+    month = request.args.get("mes") or current_month()
+    try:
+        check_month(month)
+    except ValueError:
+        abort(404)
+    pdf = sheet_pdf(g.site, get_site_store(site_code).read(), month)
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{sheet_filename(site_code, month)}"'
+    return response

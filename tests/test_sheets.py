@@ -1,0 +1,97 @@
+"""The monthly sheet as PDF, read back: site, Spanish month, numbers, attendance grid, pages."""
+import re
+import subprocess
+from datetime import date
+
+import pytest
+
+from conftest import FACILITATOR_EXIT, INTAKE_ANSWERS, Facilitator
+from portal.db import get_registry, get_site_store
+from portal.indicators import compute, from_snapshot
+from portal.registry import get_site
+
+
+def pdf_text(path_or_bytes, tmp_path):
+    path = path_or_bytes
+    if isinstance(path_or_bytes, bytes):
+        path = tmp_path / "sheet.pdf"
+        path.write_bytes(path_or_bytes)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                                                             check=True).stdout).group(1))
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", subprocess.run(
+        ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout).groups()
+    return text, pages, size
+
+
+@pytest.fixture
+def site_month(app):
+    """A November 2026 at SITE-A: three men, three sessions, one at risk, one exit."""
+    fac = Facilitator(app.test_client())
+    a, b, c = fac.register(enrolled_on="2026-11-02"), fac.register(enrolled_on="2026-11-02"), \
+        fac.register(enrolled_on="2026-11-02")
+    for man, age in ((a, "30"), (b, "41")):
+        assert fac.enter(man, "intake", dict(INTAKE_ANSWERS, age=age), paper_date="2026-11-02").status_code == 302
+    fac.record_session("2026-A", 1, "2026-11-03", [a, b, c])
+    fac.record_session("2026-A", 2, "2026-11-10", [b, c], venue="community")
+    fac.record_session("2026-A", 3, "2026-11-17", [b])
+    assert fac.enter(c, "facilitator_exit", dict(FACILITATOR_EXIT, exit_date="2026-11-20")).status_code == 302
+    return fac, (a, b, c)
+
+
+def test_sheet_from_the_facilitator_button(app, site_month, tmp_path):
+    fac, (a, b, c) = site_month
+    page = fac.client.get(fac.url())
+    assert "hoja-mensual" in page.get_data(as_text=True)
+    response = fac.client.get(fac.url("hoja-mensual?mes=2026-11"))
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert "hoja-mensual-SITE-A-2026-11.pdf" in response.headers["Content-Disposition"]
+    text, pages, size = pdf_text(response.data, tmp_path)
+    assert size == ("612", "792")  # Letter
+    assert f"Página 1 de {pages}" in text and f"Página {pages} de {pages}" in text
+    assert "Centro de Salud A" in text and "SITE-A" in text and "Ciudad de México" in text
+    assert "Noviembre de 2026" in text and "CONFIDENCIAL" in text
+    with app.app_context():
+        site = get_site(get_registry(), "SITE-A")
+        data = from_snapshot("SITE-A", "09", 24, get_site_store("SITE-A").read())
+    expected = compute([data], "2026-11", min("2026-11-30", date.today().isoformat()))
+    def shown(label, value, suffix=""):
+        return re.search(re.escape(label) + r"\s+" + re.escape(f"{value}{suffix}") + r"\n", text)
+
+    assert shown("Hombres que ingresaron (cuestionarios de inicio)", expected["enrolled"])
+    assert shown("Edad promedio al ingresar", expected["mean_age"]) and expected["mean_age"] == 35.5
+    assert shown("Sesiones realizadas", expected["sessions_held"])
+    assert shown("Asistencias registradas", expected["attendances"])
+    assert shown("Sesiones fuera del centro de salud", expected["sessions_outside_health_centre_pct"], "%")
+    assert shown("Egresos registrados", expected["exits"])
+    # the attendance grid: each man's row with sessions to date against N and the risk mark
+    rows = {line.split()[0]: line for line in text.splitlines() if line.strip().startswith("SITE-A-2026-")}
+    assert re.search(r"✓\s+·\s+·\s+1 / 24\s+⚠ En riesgo", rows[a])
+    assert re.search(r"✓\s+✓\s+✓\s+3 / 24\s+Activo", rows[b])
+    assert "2 / 24" in rows[c] and "Abandonó" in rows[c]  # his exit is recorded: no risk mark
+    assert site.sessions == 24
+
+
+def test_sheets_command_for_one_site_and_bad_input(app, site_month, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sheets", "--month", "2026-11", "--site", "SITE-A", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text, pages, _ = pdf_text(tmp_path / "hoja-mensual-SITE-A-2026-11.pdf", tmp_path)
+    assert "Noviembre de 2026" in text and pages >= 1
+    for args, words in [(["--month", "2026-13"], "AAAA-MM"), (["--month", "2026-11", "--site", "NOPE"], "NOPE")]:
+        result = runner.invoke(args=["sheets", *args, "--out", str(tmp_path)])
+        assert result.exit_code != 0 and words in result.output
+
+
+def test_sheets_command_for_every_site_uses_both_cores(app, site_month, tmp_path):
+    result = app.test_cli_runner().invoke(args=["sheets", "--month", "2026-11", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["hoja-mensual-SITE-A-2026-11.pdf",
+                                                              "hoja-mensual-SITE-B-2026-11.pdf"]
+    text, _, _ = pdf_text(tmp_path / "hoja-mensual-SITE-B-2026-11.pdf", tmp_path)
+    assert "No se registraron sesiones en este mes." in text and "Jalisco" in text
+
+
+def test_another_sites_sheet_is_refused(app, site_month):
+    intruder = Facilitator(app.test_client(), "fac_b", "SITE-B")
+    assert intruder.client.get("/sitio/SITE-A/hoja-mensual?mes=2026-11").status_code == 403
