@@ -185,12 +185,28 @@ def sheets_command(month: str, site_code: str | None, out: str | None) -> None:
         click.echo(_("%(n)s sheets written in %(folder)s.", n=len(written), folder=folder))
 
 
+@click.command("paper")
+@with_appcontext
+@click.argument("questionnaire", type=click.Choice(("intake", "exit", "facilitator_intake", "facilitator_exit")))
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="PDF file (default exports/paper/NAME.pdf).")
+def paper_command(questionnaire: str, out: str | None) -> None:
+    """The blank questionnaire for paper use, with the skip rules written out."""
+    from .paper import paper_pdf
+
+    with force_locale("es"), current_app.test_request_context():
+        path = Path(out) if out else PROJECT_ROOT / "exports" / "paper" / f"{questionnaire}.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(paper_pdf(current_app.extensions["questionnaires"][questionnaire]))
+        click.echo(_("Paper questionnaire written in %(path)s.", path=path))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(states_list)
     app.cli.add_command(sheets_command)
+    app.cli.add_command(paper_command)
     from .demo import demo_command
 
     app.cli.add_command(demo_command)

@@ -1,0 +1,55 @@
+"""Blank paper questionnaires: generated from the definitions, skip rules written out, read back."""
+import re
+import subprocess
+
+import pytest
+
+
+def read(path):
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return text, int(re.search(r"Pages:\s+(\d+)", info).group(1)), "612 x 792" in info
+
+
+@pytest.mark.parametrize("qid", ["intake", "exit", "facilitator_intake", "facilitator_exit"])
+def test_every_question_is_on_paper_with_boxes(app, runner, tmp_path, qid):
+    out = tmp_path / f"{qid}.pdf"
+    result = runner.invoke(args=["paper", qid, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text, pages, letter = read(out)
+    assert letter and f"Página {pages} de {pages}" in text
+    flat = re.sub(r"\s+", " ", text)
+    form = app.extensions["questionnaires"][qid]
+    for q in form.questions:
+        assert f"{q.number}. {q.label['es'][:30]}" in flat, q.name
+        for choice in q.choices:
+            assert choice.label["es"][:25] in flat, (q.name, choice.name)
+
+
+def test_skip_rules_are_written_out(app, runner, tmp_path):
+    out = tmp_path / "exit.pdf"
+    runner.invoke(args=["paper", "exit", "--out", str(out)])
+    flat = re.sub(r"\s+", " ", read(out)[0])
+    form = app.extensions["questionnaires"]["exit"]
+    used, strategies = form.question("strategy_used"), form.question("strategies")
+    after = form.questions[form.questions.index(strategies) + 1:]
+    target = next(q for q in after if not (q.relevant and q.relevant.references & {"strategies"}))
+    # on the «No» of "did you use a strategy": go past the questions it hides
+    assert re.search(r"No → pase a la pregunta " + str(target.number), flat)
+    assert f"Conteste solo si en la pregunta {used.number} contestó «Sí»" in flat
+
+
+def test_facilitator_exit_sends_each_reason_to_its_question(app, runner, tmp_path):
+    out = tmp_path / "fe.pdf"
+    runner.invoke(args=["paper", "facilitator_exit", "--out", str(out)])
+    flat = re.sub(r"\s+", " ", read(out)[0])
+    form = app.extensions["questionnaires"]["facilitator_exit"]
+    dropout, transfer = form.question("dropout_reason"), form.question("transfer_site_note")
+    assert f"Conteste solo si en la pregunta {form.question('exit_reason').number} contestó «Abandonó" in flat
+    assert f"pase a la pregunta {transfer.number}" in flat  # transferred skips the drop-out reasons
+    assert dropout.number + 1 == transfer.number
+
+
+def test_unknown_questionnaire_is_refused(runner):
+    result = runner.invoke(args=["paper", "survey"])
+    assert result.exit_code != 0
