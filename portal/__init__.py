@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         FORMS_FOLDER=str(FORMS_FOLDER),
         DEFAULT_SESSIONS=24,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,  # staff pages reuse the stylesheet for an hour without asking
     )
     app.config.from_pyfile("config.py", silent=True)
     if test_config:

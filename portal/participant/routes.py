@@ -1,4 +1,7 @@
 from datetime import date
+from pathlib import Path
+
+from markupsafe import Markup
 
 from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
@@ -17,9 +20,11 @@ KIOSK_THANKS_SECONDS = 12
 
 
 @bp.record_once
-def _create_throttle(state) -> None:
+def _setup(state) -> None:
     # Wrong codes from one address: 10 in 10 minutes, then wait.
     state.app.extensions["code_throttle"] = Throttle(limit=10, window_seconds=10 * 60)
+    css = (Path(state.app.static_folder) / "participant.css").read_text(encoding="utf-8")
+    state.app.extensions["participant_css"] = Markup(css)
 
 
 def kiosk() -> bool:
@@ -31,8 +36,8 @@ def codes():
 
 
 def render(template, status=200, **context):
-    response = make_response(render_template(template, kiosk=kiosk(), **context), status)
-    return response
+    css = current_app.extensions["participant_css"]
+    return make_response(render_template(template, kiosk=kiosk(), participant_css=css, **context), status)
 
 
 @bp.route("/cuestionario/", methods=["GET", "POST"])
