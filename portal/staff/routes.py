@@ -11,6 +11,16 @@ from ..security import login_required, roles_required, site_access
 from . import bp
 
 
+@bp.app_template_global()
+def rule_describer(questionnaire):
+    """Skip rules in plain Spanish for the facilitator (the rule itself in other languages)."""
+    from ..rule_text import describe
+
+    if str(get_locale()) != "es":
+        return lambda expr: expr.source
+    return lambda expr: describe(expr.tree, questionnaire)
+
+
 def questionnaires():
     return current_app.extensions["questionnaires"]
 
