@@ -14,8 +14,11 @@ month measured (by default 2010-05, the busiest month of the demo year: three
 groups hold sessions).
 
 1. One site-month. The busiest of the first 19 sites in the month (the most
-   men in the attendance grid) is picked. After one warm-up, RUNS times, in
-   alternating order:
+   men in the attendance grid) is picked. In a fresh process (spawn) that
+   opens only that site, as ``sheets --site CODE`` does (the process that built
+   the data set keeps all 320 sites parsed in memory, and Python's full
+   garbage collections over them, about 0.35 s each, would land at random in
+   the timings), after one warm-up, RUNS times, in alternating order:
    a. the sheet: ``sheet_pdf(site, store.read(), month)`` with the store's
       parsed cache dropped first (``SiteStore.close``), so it includes reading
       the site file, as the ``sheets`` command does for each site: reading,
@@ -25,20 +28,25 @@ groups hold sessions).
    Medians (min..max); target: a/b at most 1.3. A breakdown of the sheet's
    time follows (medians of RUNS more runs): cold read, ``sheet_context``,
    template, and WeasyPrint split into HTML parsing, ``render()`` (styles and
-   layout) and ``write_pdf()`` (drawing and PDF). Page count with ``pdfinfo``.
+   layout) and ``write_pdf()`` (drawing and PDF), with the ratio those same
+   runs give (less noisy than a/b). Page count with ``pdfinfo``. CPU taken by
+   other processes meanwhile is printed: on a shared machine the figures are
+   noisy.
 2. The national run. The real command, as a person runs it, timed end to end
    (process start-up included):
        python -m flask --app portal sheets --month M --out DIR
    with ``PORTAL_INSTANCE`` set to the temporary instance, from the project
    folder. It uses a ProcessPoolExecutor with 2 workers. Reported: wall time,
    CPU seconds of the command and its workers (``getrusage`` of the children)
-   and so the average number of busy cores, the machine-wide busy share
-   (``/proc/stat``), when the first PDF appeared and the rate afterwards.
+   and so the average number of busy cores, the machine-wide busy share and
+   the CPU other processes took (``/proc/stat``), when the first PDF appeared,
+   the time per sheet in each quarter of the run, and the most memory (RSS)
+   and open file descriptors seen in one worker (sampled every 0.25 s).
    Every PDF is checked (non-empty, starts with ``%PDF``) and ``pdfinfo`` pages
    are summed. Target: every sheet within 90 s.
 3. PASS/FAIL for both targets.
 
-Run from the project folder (about two minutes on 2 cores):
+Run from the project folder (about 1.5 minutes on 2 idle cores):
 
     .venv/bin/python bench/sheets.py [--states 32] [--sites-per-state 10] [--month 2010-05] [--runs 5]
 
@@ -49,6 +57,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -100,7 +109,7 @@ def ms(seconds: float) -> str:
 
 
 def line(label: str, value: str) -> None:
-    print(f"  {label:<50} {value}")
+    print(f"  {label:<52} {value}")
 
 
 def spread(values: list[float]) -> str:
@@ -132,6 +141,29 @@ def proc_stat() -> tuple[int, int]:
 def machine_busy_seconds() -> float:
     """CPU seconds spent (not idle) by the whole machine since boot, all CPUs together."""
     return proc_stat()[0] / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def open_fds(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
 def children_cpu() -> float:
@@ -200,9 +232,16 @@ def pick_site(app, sites, month: str) -> tuple[str, dict]:
     return best[1], best[2]
 
 
-def one_site(app, code: str, month: str, runs: int, folder: Path) -> dict:
+def one_site(instance: str, code: str, month: str, runs: int, folder: str) -> dict:
+    """Runs in a fresh process (spawn) that opens only this site, like ``sheets --site CODE``.
+
+    Measuring in the process that built the data set would be wrong: it keeps
+    every site's parsed content cached, and Python's full garbage collections
+    over those objects (about 0.35 s at 320 sites) land at random in the runs.
+    """
     from weasyprint import HTML
 
+    app = create_app({"INSTANCE_PATH": instance})
     with app.app_context(), app.test_request_context():
         store = get_site_store(code)
         site = get_site(get_registry(), code)
@@ -258,9 +297,9 @@ def one_site(app, code: str, month: str, runs: int, folder: Path) -> dict:
             for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
                 parts[key].append(value)
 
-    path = folder / sheet_filename(code, month)
+    path = Path(folder) / sheet_filename(code, month)
     path.write_bytes(pdf)
-    path_w = folder / ("weasyprint-only-" + path.name)
+    path_w = path.with_name("weasyprint-only-" + path.name)
     path_w.write_bytes(pdf_w)
     return {"sheet": sheet_times, "weasy": weasy_times, "warm_up": warm_up, "parts": parts,
             "others": others, "others_wall": wall,
@@ -277,12 +316,15 @@ def national_run(instance: Path, month: str, out: Path, expected: int) -> dict:
     cpu0, (busy0, total0) = children_cpu(), proc_stat()
     busy_s0, own0 = machine_busy_seconds(), time.process_time()
     timeline = []  # (seconds since start, PDFs present)
+    fds, rss = 0, 0.0  # most file descriptors and memory seen in one worker
     t0 = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
         while proc.poll() is None:
             time.sleep(0.25)
+            for pid in child_pids(proc.pid):
+                fds, rss = max(fds, open_fds(pid)), max(rss, rss_mb(pid))
             if out.is_dir():
                 timeline.append((time.perf_counter() - t0, sum(1 for p in os.scandir(out)
                                                                if p.name.endswith(".pdf"))))
@@ -297,7 +339,7 @@ def national_run(instance: Path, month: str, out: Path, expected: int) -> dict:
     quarters = [next((t for t, n in timeline if n >= expected * q // 4), wall) for q in (1, 2, 3)] + [wall]
     return {"wall": wall, "cpu": cpu, "returncode": proc.returncode, "output": output.strip(),
             "machine_busy": (busy1 - busy0) / max(1, total1 - total0), "first": first, "half": half,
-            "quarters": quarters, "others": others, "cmd": cmd}
+            "quarters": quarters, "others": others, "cmd": cmd, "fds": fds, "rss": rss}
 
 
 def check_pdfs(out: Path, codes: list[str], month: str) -> dict:
@@ -327,7 +369,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--states", type=int, default=32, help="states, 1 to 32 (default 32)")
     parser.add_argument("--sites-per-state", type=int, default=10, help="sites in each state, 1 to 99 (default 10)")
-    parser.add_argument("--month", default=f"{DEMO_YEAR}-05", help="a month of the demo year, YYYY-MM (default 2010-05)")
+    parser.add_argument("--month", default=f"{DEMO_YEAR}-05",
+                        help="a month of the demo year, YYYY-MM (default 2010-05)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs for the one-site figures (default 5)")
     args = parser.parse_args()
     if not 1 <= args.states <= 32 or not 1 <= args.sites_per_state <= 99 or args.runs < 1:
@@ -362,12 +405,14 @@ def main() -> int:
         # 1 ---------------------------------------------------------------
         code, shape = pick_site(app, sites, args.month)
         print(f"\n1. one site-month: {code} (copy of {next(s[4] for s in sites if s[0] == code)}), {args.month}; "
-              f"median of {args.runs} runs after one warm-up")
+              f"median of {args.runs} runs after one warm-up, "
+              f"in a fresh process")
         line("site", f"{shape['men']} men on file, {shape['enrolled']} enrolled in the month")
         line("attendance grid", f"{shape['groups']} groups, {shape['sessions']} sessions, {shape['rows']} rows, "
              f"{shape['cells']} cells")
         line("", shape["per_group"])
-        one = one_site(app, code, args.month, args.runs, single)
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            one = pool.apply(one_site, (str(instance), code, args.month, args.runs, str(single)))
         sheet_med, weasy_med = statistics.median(one["sheet"]), statistics.median(one["weasy"])
         ratio = sheet_med / weasy_med
         line("a. sheet_pdf (cold read + context + template + PDF)", spread(one["sheet"]))
@@ -379,12 +424,14 @@ def main() -> int:
         line("other processes' CPU during the timed runs", f"{one['others']:8.1f} s in {one['others_wall']:.1f} s "
              f"= {one['others'] / one['others_wall']:.2f} cores"
              + ("   (machine shared: figures are noisy)" if one["others"] / one["others_wall"] > 0.1 else ""))
-        line("PDF", f"{one['pages']} pages (pdfinfo), {one['bytes'] / 1000:.0f} KB; HTML {one['html_bytes'] / 1000:.0f} KB"
+        line("PDF", f"{one['pages']} pages (pdfinfo), {one['bytes'] / 1000:.0f} KB; "
+             f"HTML {one['html_bytes'] / 1000:.0f} KB"
              + ("" if one["pages"] == one["pages_w"] else f"; WeasyPrint-only PDF has {one['pages_w']} pages!"))
         parts = {k: statistics.median(v) for k, v in one["parts"].items()}
         total = sum(parts.values())
         print(f"  where the sheet's time goes (medians of {args.runs} more runs, sum {total * 1000:.0f} ms):")
-        for key, label in (("read", "read the site file (parse JSON)"), ("context", "sheet_context (indicators, grid, chart)"),
+        for key, label in (("read", "read the site file (parse JSON)"),
+                           ("context", "sheet_context (indicators, grid, chart)"),
                            ("template", "render the Jinja template"), ("parse", "WeasyPrint: HTML() (parse HTML)"),
                            ("layout", "WeasyPrint: render() (CSS + layout)"),
                            ("pdf", "WeasyPrint: write_pdf() (draw + PDF)")):
@@ -392,6 +439,9 @@ def main() -> int:
         portal_share = parts["read"] + parts["context"] + parts["template"]
         line("  portal's own code (read + context + template)", f"{ms(portal_share)}  "
              f"{100 * portal_share / total:5.1f} %")
+        weasy_share = parts["parse"] + parts["layout"] + parts["pdf"]
+        line("  ratio from these runs: sum / WeasyPrint parts", f"{total / weasy_share:8.3f}    (less noisy than a/b: "
+             "same runs)")
 
         # 2 ---------------------------------------------------------------
         codes = [s[0] for s in sites]
@@ -428,6 +478,8 @@ def main() -> int:
                 rate = (len(codes) // 2) / max(1e-9, run["half"] - run["first"])
                 line("steady rate (first PDF .. half of them)", f"{rate:8.2f} sheets/s = "
                      f"{1000 / rate:.0f} ms per sheet")
+        line("one worker at most: memory (RSS) / open fds", f"{run['rss']:8.0f} MB / {run['fds']}  "
+             f"(sampled every 0.25 s)")
         line("PDFs written / expected", f"{checked['written']} / {len(codes)}")
         line("non-empty, starting with %PDF", f"{checked['ok']}")
         if checked["missing"] or checked["bad"]:

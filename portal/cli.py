@@ -138,7 +138,11 @@ def _write_sheet(code: str, month: str, out: Path) -> str:
     site = get_site(get_registry(), code)
     path = out / sheet_filename(code, month)
     tmp = path.with_suffix(".pdf.tmp")
-    tmp.write_bytes(sheet_pdf(site, get_site_store(code).read(), month))
+    store = get_site_store(code)
+    try:
+        tmp.write_bytes(sheet_pdf(site, store.read(), month))
+    finally:
+        store.close()  # a run over hundreds of sites must not keep each one parsed and open
     tmp.replace(path)
     return str(path)
 
