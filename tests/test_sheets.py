@@ -95,3 +95,17 @@ def test_sheets_command_for_every_site_uses_both_cores(app, site_month, tmp_path
 def test_another_sites_sheet_is_refused(app, site_month):
     intruder = Facilitator(app.test_client(), "fac_b", "SITE-B")
     assert intruder.client.get("/sitio/SITE-A/hoja-mensual?mes=2026-11").status_code == 403
+
+
+def test_site_page_shows_the_months_indicators_from_the_same_module(app, site_month):
+    fac, _ = site_month
+    html = fac.client.get(fac.url("?mes=2026-11")).get_data(as_text=True)
+    with app.app_context():
+        data = from_snapshot("SITE-A", "09", 24, get_site_store("SITE-A").read())
+    expected = compute([data], "2026-11", date.today().isoformat())
+    shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num">([^<]+)</td>', html))
+    assert shown["Hombres que ingresaron (cuestionarios de inicio)"] == str(expected["enrolled"])
+    assert shown["Edad promedio al ingresar"] == str(expected["mean_age"])
+    assert shown["Asistencias"] == str(expected["attendances"])
+    assert shown["De los que ingresaron: asistieron a 13 o más"] == f"{expected['attended_13_plus_pct']}%"
+    assert "Indicadores de Noviembre de 2026" in html

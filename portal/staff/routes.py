@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
@@ -5,6 +6,7 @@ from flask_babel import get_locale
 
 from ..db import get_registry, get_site_store
 from ..questionnaire_form import form_class
+from ..indicators import compute, from_snapshot
 from ..participants import roster
 from ..registry import list_sites
 from ..security import login_required, roles_required, site_access
@@ -51,7 +53,12 @@ def site_home(site_code):
     rows = roster(snapshot)
     counts["active"] = sum(r.status == "active" for r in rows)
     counts["at_risk"] = sum(r.at_risk for r in rows)
-    return render_template("staff/site_home.html", site=g.site, counts=counts,
+    month = request.args.get("mes") or date.today().strftime("%Y-%m")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        abort(404)
+    data = from_snapshot(g.site.code, g.site.state, g.site.sessions, snapshot)
+    indicators = compute([data], month, date.today().isoformat())
+    return render_template("staff/site_home.html", site=g.site, counts=counts, month=month, ind=indicators,
                            current_month=date.today().strftime("%Y-%m"))
 
 
