@@ -1,4 +1,5 @@
 import re
+import subprocess
 
 import pytest
 
@@ -123,6 +124,13 @@ class Facilitator(Staff):
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
 
+    def code_for_new_man(self, questionnaire="intake"):
+        """Register a man, hand him a code, and leave the device to him."""
+        man = self.register()
+        code = self.issue_code(man, questionnaire)
+        self.logout()
+        return man, code
+
     def issue_code(self, participant_code, questionnaire="intake"):
         page = self.client.get(self.url(f"participantes/{participant_code}/"))
         response = self.client.post(self.url(f"participantes/{participant_code}/codigo"),
@@ -174,3 +182,10 @@ class Participant:
 
 def csrf_token_from(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def read_pdf(path):
+    """A PDF read back as a person would see it: (text laid out, page count, Letter size?)."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return text, int(re.search(r"Pages:\s+(\d+)", info).group(1)), "612 x 792 pts" in info

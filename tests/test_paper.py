@@ -1,14 +1,9 @@
 """Blank paper questionnaires: generated from the definitions, skip rules written out, read back."""
 import re
-import subprocess
 
 import pytest
 
-
-def read(path):
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    return text, int(re.search(r"Pages:\s+(\d+)", info).group(1)), "612 x 792" in info
+from conftest import read_pdf as read
 
 
 @pytest.mark.parametrize("qid", ["intake", "exit", "facilitator_intake", "facilitator_exit"])

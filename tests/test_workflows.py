@@ -103,10 +103,7 @@ def test_a_new_code_replaces_the_old_one(app, client):
 
 
 def test_a_missing_answer_keeps_him_on_the_page_with_a_spanish_message(app, client):
-    fac = Facilitator(client)
-    man = fac.register()
-    code = fac.issue_code(man, "intake")
-    fac.logout()
+    man, code = Facilitator(client).code_for_new_man()
     participant = Participant(client)
     participant.start(code)
     html = client.get("/cuestionario/preguntas").get_data(as_text=True)
@@ -121,10 +118,7 @@ def test_a_missing_answer_keeps_him_on_the_page_with_a_spanish_message(app, clie
 
 
 def test_participant_pages_are_private_on_a_shared_tablet(app, client):
-    fac = Facilitator(client)
-    man = fac.register()
-    code = fac.issue_code(man, "intake")
-    fac.logout()
+    man, code = Facilitator(client).code_for_new_man()
     participant = Participant(client)
     participant.start(code)
     page = client.get("/cuestionario/preguntas")
