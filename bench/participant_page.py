@@ -502,7 +502,7 @@ def css_took(m):
 
 
 def print_waterfall(m):
-    print(f"    navigation start                         0 ms")
+    print("    navigation start                         0 ms")
     print(f"    HTML request sent / first byte / last    {m['requestStart']:5.0f} / {m['responseStart']:5.0f} / "
           f"{m['responseEnd']:5.0f} ms")
     for r in m["resources"]:
@@ -555,7 +555,7 @@ def report(browser, portal, base, runs, t_start) -> int:
     first = pages[0]
     print(f"\n   first page ({first['label']}; first question: {first['first']!r}):")
     print_rows(first["rows"])
-    print(f"\n   every page (answered with the first option of each question, then 'Siguiente'):")
+    print("\n   every page (answered with the first option of each question, then 'Siguiente'):")
     print(f"    {'page':<52} {'requests':>8} {'wire total':>11} {'HTML wire':>10} {'decoded':>9}")
     for p in pages:
         t = totals(p["rows"])
@@ -601,20 +601,20 @@ def report(browser, portal, base, runs, t_start) -> int:
         if throttled:
             print("    (Chrome's network emulation puts the 400 ms latency between first and last byte: "
                   "read the last byte)")
-        print(f"    waterfall of the median run:")
+        print("    waterfall of the median run:")
         print_waterfall(by_painted[len(by_painted) // 2])
 
         print(f"\n   {name}: the whole flow from an empty cache (cache on)")
         print(f"    start page /cuestionario/: FCP             {spread([f['start']['fcp'] for f in flows])}")
         print(f"    start page: code box painted (wall clock)  {spread([f['start_wall'] for f in flows])}")
-        print(f"    from typing the code (press 'Empezar') to first question:")
+        print("    from typing the code (press 'Empezar') to first question:")
         print(f"      in-page, from navigation start: FCP      {spread([f['code']['fcp'] for f in flows])}")
         print(f"      in-page: first question painted          {spread([f['code']['painted'] for f in flows])}")
         print(f"      wall clock: click -> label visible       {spread([f['code_visible_wall'] for f in flows])}")
         print(f"      wall clock: click -> label painted       {spread([f['code_wall'] for f in flows])}")
         print(f"      load event                               {spread([f['code']['load'] for f in flows])}")
         print(f"      portal.css revalidation (render-blocking) {spread([css_took(f['code']) for f in flows])}")
-        print(f"    press 'Siguiente' -> next page painted:")
+        print("    press 'Siguiente' -> next page painted:")
         print(f"      wall clock                               {spread([f['next_wall'] for f in flows])}")
         print(f"      in-page: first question painted          {spread([f['next']['painted'] for f in flows])}")
         print(f"      portal.css revalidation (render-blocking) {spread([css_took(f['next']) for f in flows])}")

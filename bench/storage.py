@@ -24,7 +24,6 @@ timings), 1 when a submission was lost or the file does not parse.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import multiprocessing
 import os

@@ -84,7 +84,7 @@ def ages(rng: random.Random) -> list[int]:
 def fill(questionnaire: Questionnaire, rng: random.Random, fixed: dict, day: date) -> dict:
     """Answers for every question shown, valid for the definition; ``fixed`` wins."""
     raw: dict = {}
-    for _ in range(50):
+    for _attempt in range(50):
         for q in questionnaire.questions:
             if q.name in fixed:
                 raw[q.name] = fixed[q.name]

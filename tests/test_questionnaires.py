@@ -1,6 +1,5 @@
 """Questionnaire definitions: loading checks, and every validation rule, in Spanish."""
 import textwrap
-from pathlib import Path
 
 import pytest
 from flask_babel import force_locale

@@ -2,8 +2,6 @@
 import re
 from pathlib import Path
 
-import pytest
-
 from conftest import (FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator, Participant, Staff,
                       csrf_token)
 from portal.db import get_site_store

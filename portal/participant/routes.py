@@ -114,11 +114,13 @@ def answer():
     following = [p.index for p in pages[current + 1:] if questionnaire.page_shown(p, answers)]
     if following:
         return _page(form, questionnaire, following[0], answers)
-    if not form.validate():  # the whole submission once more, CSRF included
+    if not result.ok:  # the whole submission was judged above; CSRFProtect guards every POST
+        for name, message in result.errors.items():
+            form[name].errors = [message]
         return _page(form, questionnaire, current, answers, status=422)
     try:
         save_response(get_site_store(answering["site"]), questionnaire, answering["participant"],
-                      form.result.answers, "self", None, date.today())
+                      answers, "self", None, date.today())
     except ProgramError as exc:
         session.pop("answering", None)
         return render("participant/start.html", 409, error=str(exc), code="")

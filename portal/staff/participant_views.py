@@ -12,7 +12,7 @@ from ..attendance import sessions as list_sessions
 from ..db import get_site_store
 from ..participants import ProgramError, groups, register, roster
 from ..questionnaire_form import form_class
-from ..questionnaires import parse_date
+from ..questionnaires import localized, parse_date
 from ..responses import responses_of, save_response
 from ..security import site_access
 from . import bp
@@ -149,7 +149,7 @@ def enter_questionnaire(site_code, participant_code, qid):
             except ProgramError as exc:
                 flash(str(exc), "error")
             else:
-                flash(_("Saved: %(name)s of %(code)s.", name=_title(questionnaire), code=participant_code),
+                flash(_("Saved: %(name)s of %(code)s.", name=localized(questionnaire.title), code=participant_code),
                       "success")
             return redirect(url_for("staff.participant_page", site_code=site_code,
                                     participant_code=participant_code))
@@ -157,9 +157,3 @@ def enter_questionnaire(site_code, participant_code, qid):
     return render_template("staff/enter.html", site=g.site, questionnaire=questionnaire, form=form,
                            participant_code=participant_code, paper=paper, paper_date=paper_date,
                            paper_error=paper_error), status
-
-
-def _title(questionnaire):
-    from ..questionnaires import localized
-
-    return localized(questionnaire.title)

@@ -9,7 +9,7 @@ from ..questionnaire_form import form_class
 from ..indicators import compute, from_snapshot
 from ..participants import roster
 from ..registry import list_sites
-from ..security import login_required, roles_required, site_access
+from ..security import roles_required, site_access
 from . import bp
 
 
