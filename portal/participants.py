@@ -50,14 +50,19 @@ def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: dat
         raise ProgramError(_("The enrolment date cannot be in the future."))
 
     def change(tx: Transaction) -> str:
-        if not tx.first("groups", code=group_code):
-            tx.insert("groups", {"code": group_code, "started_on": enrolled_on.isoformat()})
+        ensure_group(tx, group_code, enrolled_on)
         code = next_participant_code(tx, site_code, enrolled_on.year)
         tx.insert("participants", {"code": code, "group_code": group_code,
                                    "enrolled_on": enrolled_on.isoformat(), "status": "active"})
         return code
 
     return store.write(change, user=user)
+
+
+def ensure_group(tx: Transaction, group_code: str, started_on: date) -> None:
+    """A group comes into being with its first man."""
+    if not tx.first("groups", code=group_code):
+        tx.insert("groups", {"code": group_code, "started_on": started_on.isoformat()})
 
 
 def groups(snapshot) -> list[str]:

@@ -1,0 +1,79 @@
+"""A site's data as CSV files: download the export (full or de-identified), upload an import."""
+from datetime import date
+
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import transfer
+from ..db import get_site_store
+from ..security import site_access
+from . import bp
+
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # a site's files for many years; the rest of the portal keeps its 2 MB
+DOWNLOADS = {"datos": False, "desidentificado": True}  # name in the address -> de-identified?
+
+
+@bp.url_value_preprocessor
+def upload_limit(endpoint, values):
+    # Runs before every before_request function, so the CSRF check that reads the body obeys it too.
+    if endpoint == "staff.transfer_import":
+        request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", MAX_UPLOAD_BYTES)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error):
+    if request.endpoint != "staff.transfer_import":
+        return error
+    return render_template("staff/upload_too_large.html", site_code=request.view_args["site_code"],
+                           megabytes=_megabytes()), 413
+
+
+@bp.route("/sitio/<site_code>/datos/")
+@site_access(write=True)
+def transfer_page(site_code):
+    """Download the site's data as CSV files, or bring data in from them."""
+    return _page()
+
+
+@bp.route("/sitio/<site_code>/datos/<kind>.zip")
+@site_access(write=True)
+def transfer_export(site_code, kind):
+    """The site's CSV files in one ZIP file; de-identified for analysts if asked."""
+    if kind not in DOWNLOADS:
+        abort(404)
+    export = transfer.export_site(site_code, get_site_store(site_code).read(), current_app.extensions["questionnaires"],
+                                  deidentified=DOWNLOADS[kind])
+    response = make_response(transfer.zip_export(export))
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{site_code}-{kind}-{date.today():%Y-%m-%d}.zip"'
+    return response
+
+
+@bp.route("/sitio/<site_code>/datos/importar", methods=["POST"])
+@site_access(write=True)
+def transfer_import(site_code):
+    """Check the uploaded files; import them only if every row is right."""
+    uploads = [(f.filename, f.read()) for f in request.files.getlist("archivos") if f.filename]
+    if not uploads:
+        return _page(choose_error=_("Choose the ZIP file or the CSV files to import.")), 422
+    questionnaires = current_app.extensions["questionnaires"]
+    try:
+        summary = transfer.import_files(get_site_store(site_code), g.site, questionnaires,
+                                        transfer.files_from(uploads), g.user.username)
+    except transfer.ImportRefused as exc:
+        return _page(problems=exc.problems), 422
+    for line in summary.lines():
+        flash(line, "success")
+    return redirect(url_for("staff.transfer_page", site_code=site_code))
+
+
+def _page(problems=None, choose_error=None):
+    questionnaires = current_app.extensions["questionnaires"]
+    layout = [(f"{table}.csv", transfer.columns(table, questionnaires)) for table in transfer.TABLES]
+    return render_template("staff/transfer.html", site=g.site, layout=layout, problems=problems,
+                           choose_error=choose_error, megabytes=_megabytes())
+
+
+def _megabytes() -> int:
+    return current_app.config.get("IMPORT_MAX_BYTES", MAX_UPLOAD_BYTES) // (1024 * 1024)

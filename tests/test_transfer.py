@@ -1,0 +1,637 @@
+"""CSV export and import of a site: layout, round trip, idempotence, every kind of bad row,
+the de-identified copy, and the page where a facilitator downloads and uploads the files."""
+import csv
+import io
+import random
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, REC_ITEMS, Facilitator, Staff, csrf_token
+from portal import create_app
+from portal.attendance import save_session
+from portal.db import get_registry, get_site_store
+from portal.demo import _insert_all, build_year, fill
+from portal.participants import register, roster
+from portal.registry import add_site, check_site
+from portal.responses import save_response
+from portal.transfer import FILE_NAMES
+
+# Text answers a spreadsheet would run as formulas, or that need care in a CSV file.
+FORMULA_LIKE = {
+    "referral_source_other": '=HYPERLINK("http://example.com","clic")',
+    "main_reason_other": "-2+3",
+    "expectations": "'entre comillas' y con apóstrofo",
+}
+ACCENTED = "Que mi familia esté bien; «aprender» a controlarme, señor Peña"
+MULTILINE = "línea uno\r\nlínea dos, con coma y \"comillas\""
+
+
+def fill_site(app, site="SITE-A"):
+    """Four men in two groups, four sessions, and all four questionnaires with awkward text."""
+    with app.app_context():
+        store = get_site_store(site)
+        forms = app.extensions["questionnaires"]
+        men = [register(store, site, group, date.fromisoformat(day), "fac_a") for group, day in
+               [("2026-A", "2026-10-01"), ("2026-A", "2026-10-02"), ("2026-A", "2026-10-05"), ("2026-B", "2026-10-20")]]
+        for number, day, present, group, venue in [
+            (1, "2026-10-06", men[:3], "2026-A", "health_centre"), (2, "2026-10-13", [men[0], men[2]], "2026-A", "online"),
+            (10, "2026-11-17", [men[0]], "2026-A", "community"), (1, "2026-10-21", [men[3]], "2026-B", "community"),
+        ]:
+            save_session(store, group_code=group, number=number, held_on=date.fromisoformat(day), venue=venue,
+                         present=present, sessions_in_program=24, user="fac_a")
+
+        def save(qid, man, raw, day):
+            result = forms[qid].validate(raw)
+            assert result.ok, result.errors
+            save_response(store, forms[qid], man, result.answers, "paper", "fac_a", date.fromisoformat(day))
+
+        save("intake", men[0], {**INTAKE_ANSWERS, "expectations": ACCENTED}, "2026-10-01")
+        save("intake", men[1], {**INTAKE_ANSWERS, "works": "no", "occupation_type": "", "has_children": "yes",
+                                "children_count": "2", "lives_with_children": "yes", "referral_source": "other",
+                                "main_reason": "other", **FORMULA_LIKE}, "2026-10-02")
+        save("intake", men[2], {**INTAKE_ANSWERS, "expectations": MULTILINE}, "2026-10-05")
+        exit_answers = fill(forms["exit"], random.Random(6), {
+            "strategy_used": "yes", "strategies": ["time_out", "breathing", "other"], "strategies_other": "+ respirar",
+            "comments": "@todos gracias", **{item: "yes" for item in REC_ITEMS}}, date(2026, 11, 20))
+        save("exit", men[0], {**exit_answers, "strategies_other": "+ respirar", "comments": "@todos gracias"},
+             "2026-11-20")
+        for i, man in enumerate(men):
+            save("facilitator_intake", man, {**FACILITATOR_INTAKE, "interview_date": f"2026-10-0{i + 1}",
+                                             "notes": "Sin observaciones." if i == 0 else ""}, f"2026-10-0{i + 1}")
+        save("facilitator_exit", men[0], {**FACILITATOR_EXIT, "exit_date": "2026-11-20", "exit_reason": "completed",
+                                          "dropout_reason": "", "goals_met": "yes"}, "2026-11-20")
+        save("facilitator_exit", men[1], FACILITATOR_EXIT, "2026-11-20")
+    return men
+
+
+def empty_instance(tmp_path, *sites):
+    """Another portal, with the given sites and no data."""
+    other = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "other", "SESSION_COOKIE_SECURE": False})
+    with other.app_context():
+        for code, state, sessions in sites:
+            add_site(get_registry(), check_site(code, "Otro portal", state, sessions))
+    return other
+
+
+def export(runner, folder, site="SITE-A", *extra):
+    result = runner.invoke(args=["export", "--site", site, "--out", str(folder), *extra])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def site_file(app, site="SITE-A"):
+    path = Path(app.instance_path) / "sites" / f"{site}.json"
+    return path.read_bytes() if path.exists() else None
+
+
+def rows(folder, name):
+    """The rows of an exported file, as a person reading it would see them (header included)."""
+    with open(folder / name, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def write_rows(folder, name, table):
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(table)
+    (folder / name).write_bytes(buffer.getvalue().encode("utf-8-sig"))
+
+
+# --------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------
+
+def test_export_writes_the_documented_layout_for_excel(app, runner, tmp_path):
+    men = fill_site(app)
+    result = export(runner, tmp_path / "out")
+    assert "4 participantes" in result.output and "4 sesiones" in result.output
+
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILE_NAMES)
+    forms = app.extensions["questionnaires"]
+    for name in FILE_NAMES:
+        raw = (out / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name  # BOM: Excel reads the file as UTF-8
+        assert raw.count(b"\n") == raw.count(b"\r\n"), name  # CRLF line ends (bare LF only inside quoted text)
+    assert rows(out, "participants.csv") == [
+        ["participant_code", "group_code", "enrolled_on"],
+        [men[0], "2026-A", "2026-10-01"], [men[1], "2026-A", "2026-10-02"], [men[2], "2026-A", "2026-10-05"],
+        [men[3], "2026-B", "2026-10-20"]]
+    assert rows(out, "sessions.csv") == [
+        ["session_id", "group_code", "number", "date", "venue"],
+        ["S0001", "2026-A", "1", "2026-10-06", "health_centre"], ["S0002", "2026-A", "2", "2026-10-13", "online"],
+        ["S0003", "2026-A", "10", "2026-11-17", "community"], ["S0004", "2026-B", "1", "2026-10-21", "community"]]
+    assert rows(out, "attendance.csv") == [
+        ["session_id", "participant_code"], ["S0001", men[0]], ["S0001", men[1]], ["S0001", men[2]],
+        ["S0002", men[0]], ["S0002", men[2]], ["S0003", men[0]], ["S0004", men[3]]]
+    for qid in ("intake", "exit", "facilitator_intake", "facilitator_exit"):
+        header = rows(out, f"{qid}.csv")[0]
+        assert header == ["participant_code", "submitted_on"] + [q.name for q in forms[qid].questions]
+
+    intake = {r[0]: dict(zip(rows(out, "intake.csv")[0], r)) for r in rows(out, "intake.csv")[1:]}
+    assert intake[men[0]]["expectations"] == ACCENTED  # accents intact
+    assert intake[men[0]]["age"] == "34" and intake[men[0]]["children_count"] == ""
+    assert intake[men[1]]["occupation_type"] == ""  # hidden by its skip rule: empty
+    assert intake[men[2]]["expectations"] == MULTILINE
+    exit_row = dict(zip(rows(out, "exit.csv")[0], rows(out, "exit.csv")[1]))
+    assert exit_row["strategies"] == "time_out breathing other"  # multiple choices space separated, as ODK
+
+
+def test_text_that_looks_like_a_formula_never_runs_and_comes_back_unchanged(app, runner, tmp_path):
+    men = fill_site(app)
+    export(runner, tmp_path / "out")
+    intake = {r[0]: dict(zip(rows(tmp_path / "out", "intake.csv")[0], r))
+              for r in rows(tmp_path / "out", "intake.csv")[1:]}
+    assert intake[men[1]]["referral_source_other"] == "'" + FORMULA_LIKE["referral_source_other"]
+    assert intake[men[1]]["main_reason_other"] == "'-2+3"
+    assert intake[men[1]]["expectations"] == "''entre comillas' y con apóstrofo"
+    exit_row = dict(zip(rows(tmp_path / "out", "exit.csv")[0], rows(tmp_path / "out", "exit.csv")[1]))
+    assert exit_row["strategies_other"] == "'+ respirar" and exit_row["comments"] == "'@todos gracias"
+    # Only free text is marked: codes, numbers and choices are written as they are.
+    assert intake[men[1]]["age"] == "34" and intake[men[1]]["referral_source"] == "other"
+    text_columns = {q.name for form in app.extensions["questionnaires"].values() for q in form.questions
+                    if q.type == "text"}
+    for name in FILE_NAMES:
+        table = rows(tmp_path / "out", name)
+        for row in table[1:]:
+            for column, value in zip(table[0], row):
+                if value[:1] in ("=", "+", "-", "@"):
+                    assert column not in text_columns, (name, column, value)
+
+    other = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    assert other.test_cli_runner().invoke(args=["import", "--site", "SITE-A", str(tmp_path / "out")]).exit_code == 0
+    with other.app_context():
+        stored = get_site_store("SITE-A").read()
+    answers = stored.first("responses", participant_code=men[1], questionnaire="intake")["answers"]
+    assert {k: answers[k] for k in FORMULA_LIKE} == FORMULA_LIKE
+    closing = stored.first("responses", participant_code=men[0], questionnaire="exit")["answers"]
+    assert closing["strategies_other"] == "+ respirar" and closing["comments"] == "@todos gracias"
+    assert stored.first("responses", participant_code=men[2], questionnaire="intake")["answers"]["expectations"] \
+        == MULTILINE
+
+
+# --------------------------------------------------------------------------
+# Round trip and idempotence
+# --------------------------------------------------------------------------
+
+def test_round_trip_into_an_empty_instance_gives_identical_files(app, runner, tmp_path):
+    men = fill_site(app)
+    export(runner, tmp_path / "first")
+    other = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    other_runner = other.test_cli_runner()
+    result = other_runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "first")])
+    assert result.exit_code == 0, result.output
+    assert "Se importaron en SITE-A: 4 participantes, 4 sesiones, 7 marcas de asistencia y 10 cuestionarios" \
+        in result.output
+    assert "Revisando e importando" in result.output  # the progress bar's label
+    export(other_runner, tmp_path / "second")
+    for name in FILE_NAMES:
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+
+    # What the files do not carry is rebuilt: the exit record sets each man's status, groups exist.
+    def statuses(application):
+        with application.app_context():
+            snapshot = get_site_store("SITE-A").read()
+            return {r.code: (r.status, r.attended) for r in roster(snapshot)}, sorted(
+                g["code"] for g in snapshot.all("groups"))
+
+    assert statuses(other) == statuses(app)
+    assert statuses(other)[0][men[0]] == ("completed", 3)
+    with other.app_context():
+        imported = get_site_store("SITE-A").read().first("responses", participant_code=men[0], questionnaire="intake")
+    assert imported["entered_by"] == "paper" and imported["user"] == "cli"
+
+
+def test_round_trip_of_a_demo_year(app, tmp_path):
+    """A whole synthetic year of a site (the demo's), the way real data looks."""
+    with app.app_context():
+        add_site(get_registry(), check_site("CDMX-IZT", "Centro de Salud Iztapalapa", "09", 24))
+        year = build_year(app.extensions["questionnaires"])["CDMX-IZT"]
+        get_site_store("CDMX-IZT").write(lambda tx: _insert_all(tx, year), user="demo")
+    export(app.test_cli_runner(), tmp_path / "first", "CDMX-IZT")
+    other = empty_instance(tmp_path, ("CDMX-IZT", "09", 24))
+    result = other.test_cli_runner().invoke(args=["import", "--site", "CDMX-IZT", str(tmp_path / "first")])
+    assert result.exit_code == 0, result.output
+    export(other.test_cli_runner(), tmp_path / "second", "CDMX-IZT")
+    for name in FILE_NAMES:
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+    assert len(rows(tmp_path / "first", "attendance.csv")) > 200
+
+
+def test_importing_the_same_data_twice_changes_nothing(app, runner, tmp_path):
+    fill_site(app)
+    export(runner, tmp_path / "out")
+    before = site_file(app)
+    result = runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Nada nuevo" in result.output
+    assert site_file(app) == before  # not even rewritten: no new audit entries
+
+    # New rows among known ones: only the new ones are added, once.
+    table = rows(tmp_path / "out", "participants.csv")
+    write_rows(tmp_path / "out", "participants.csv", table + [["SITE-A-2025-0007", "2025-Z", "2025-12-01"]])
+    result = runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "out")])
+    assert "1 participantes" in result.output and "Ya estaban en el sitio" in result.output
+    after_first = site_file(app)
+    assert runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "out")]).exit_code == 0
+    assert site_file(app) == after_first
+    with app.app_context():
+        snapshot = get_site_store("SITE-A").read()
+    assert snapshot.count("participants") == 5
+    assert snapshot.first("groups", code="2025-Z") == {**snapshot.first("groups", code="2025-Z"),
+                                                       "started_on": "2025-12-01"}
+    audit = [a for a in snapshot.all("_audit") if a["user"] == "cli"]
+    assert [(a["action"], a["table"]) for a in audit] == [("create", "groups"), ("create", "participants")]
+
+
+def test_import_accepts_files_without_bom_dates_as_people_write_them_and_absent_files(app, runner, tmp_path):
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    (folder / "participants.csv").write_bytes(
+        "participant_code,group_code,enrolled_on\nSITE-A-2025-0001, 2025-a ,3/2/2025\n".encode("utf-8"))
+    result = runner.invoke(args=["import", "--site", "SITE-A", str(folder)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        man = get_site_store("SITE-A").read().first("participants", code="SITE-A-2025-0001")
+    assert (man["group_code"], man["enrolled_on"], man["status"]) == ("2025-A", "2025-02-03", "active")
+
+
+def test_import_takes_a_zip_even_of_a_folder(app, runner, tmp_path):
+    """A ZIP made by zipping the export folder (files inside a folder, system extras beside them)."""
+    fill_site(app)
+    export(runner, tmp_path / "out")
+    with zipfile.ZipFile(tmp_path / "copia.zip", "w") as archive:
+        for name in FILE_NAMES:
+            archive.write(tmp_path / "out" / name, f"out/{name}")
+        archive.writestr("__MACOSX/out/._participants.csv", b"\x00\x05")
+    other = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    result = other.test_cli_runner().invoke(args=["import", "--site", "SITE-A", str(tmp_path / "copia.zip")])
+    assert result.exit_code == 0, result.output
+    assert "4 participantes" in result.output
+
+
+# --------------------------------------------------------------------------
+# Bad rows: every problem named by file, line and column; nothing imported
+# --------------------------------------------------------------------------
+
+def _new_man_with(tmp_path, runner, app, intake_changes=None):
+    """A full export of the site plus a new man with his intake, which ``intake_changes`` spoils.
+
+    His intake starts on line 6 of intake.csv: an earlier answer has a line break, and lines are
+    counted as in a text editor.
+    """
+    out = tmp_path / "out"
+    export(runner, out)
+    write_rows(out, "participants.csv", rows(out, "participants.csv") + [["SITE-A-2026-0005", "2026-B", "2026-11-01"]])
+    header = rows(out, "intake.csv")[0]
+    answers = {"participant_code": "SITE-A-2026-0005", "submitted_on": "2026-11-01", **INTAKE_ANSWERS,
+               **(intake_changes or {})}
+    write_rows(out, "intake.csv", rows(out, "intake.csv") + [[answers.get(c, "") for c in header]])
+    return out
+
+
+def refused(app, runner, folder, *expected):
+    """Import ``folder``: it must be refused, name each expected text, and leave the store as it was."""
+    before = site_file(app)
+    result = runner.invoke(args=["import", "--site", "SITE-A", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "No se importó nada" in result.output
+    for text in expected:
+        assert text in result.output, (text, result.output)
+    assert site_file(app) == before
+    return result.output
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"education": "phd"}, "intake.csv, línea 6, columna education: Elija una de las opciones"),
+    ({"age": "120"}, "intake.csv, línea 6, columna age: Escriba una edad entre 15 y 99 años."),
+    ({"age": "treinta"}, "intake.csv, línea 6, columna age: Escriba un número entero"),
+    ({"referral_source": ""}, "intake.csv, línea 6, columna referral_source: Por favor responda esta pregunta."),
+    ({"works": "no", "occupation_type": "employee"},
+     "intake.csv, línea 6, columna occupation_type: Esta pregunta no aplica según las respuestas anteriores"),
+    ({"submitted_on": "2999-01-01"}, "intake.csv, línea 6, columna submitted_on: La fecha no puede estar en el futuro."),
+    ({"submitted_on": "ayer"}, "intake.csv, línea 6, columna submitted_on: Escriba la fecha como día/mes/año"),
+], ids=["unknown-choice", "out-of-range", "not-a-number", "missing-required", "hidden-by-skip-rule", "future-date",
+        "not-a-date"])
+def test_a_bad_answer_is_named_and_nothing_is_imported(app, runner, tmp_path, changes, expected):
+    fill_site(app)
+    refused(app, runner, _new_man_with(tmp_path, runner, app, changes), expected, "Problemas encontrados: 1.")
+
+
+def test_every_problem_is_listed_not_only_the_first(app, runner, tmp_path):
+    fill_site(app)
+    out = _new_man_with(tmp_path, runner, app, {"age": "120", "education": "phd"})
+    write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0009", "2026-B", "99", "2026-11-02", "casa"]])
+    refused(app, runner, out, "intake.csv, línea 6, columna age", "intake.csv, línea 6, columna education",
+            "sessions.csv, línea 6, columna number: El número de sesión debe estar entre 1 y 24.",
+            "sessions.csv, línea 6, columna venue: Escriba uno de: health_centre, community, online.",
+            "Problemas encontrados: 4.")
+
+
+def test_unknown_participant_session_and_group_are_explained(app, runner, tmp_path):
+    men = fill_site(app)
+    out = tmp_path / "out"
+    export(runner, out)
+    write_rows(out, "attendance.csv", rows(out, "attendance.csv") + [["S0004", "SITE-A-2026-0099"],
+                                                                    ["S0077", men[0]]])
+    write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0005", "2026-Z", "3", "2026-11-02", "online"]])
+    exit_rows = rows(out, "facilitator_exit.csv")
+    write_rows(out, "facilitator_exit.csv", exit_rows + [["SITE-B-2026-0001"] + exit_rows[1][1:]])
+    refused(app, runner, out,
+            "attendance.csv, línea 9, columna participant_code: SITE-A-2026-0099 no se conoce: no está en "
+            "participants.csv ni registrado en SITE-A.",
+            "attendance.csv, línea 10, columna session_id: La sesión S0077 no se conoce",
+            "sessions.csv, línea 6, columna group_code: El grupo 2026-Z no se conoce",
+            "facilitator_exit.csv, línea 4, columna participant_code: SITE-B-2026-0001 no se conoce")
+
+
+def test_duplicates_in_a_file_and_conflicts_with_the_site_are_errors(app, runner, tmp_path):
+    men = fill_site(app)
+    out = tmp_path / "out"
+    export(runner, out)
+    participants = rows(out, "participants.csv")
+    participants[1][1] = "2026-B"  # the site has him in 2026-A
+    write_rows(out, "participants.csv", participants + [["SITE-A-2026-0005", "2026-B", "2026-11-01"]] * 2)
+    attendance = rows(out, "attendance.csv")
+    write_rows(out, "attendance.csv", attendance + [attendance[1]])
+    intake = rows(out, "intake.csv")
+    header = intake[0]
+    intake[1][header.index("age")] = "35"  # the site has 34
+    write_rows(out, "intake.csv", intake)
+    refused(app, runner, out,
+            "participants.csv, línea 2, columna group_code: %s ya está en el sitio con «2026-A» en esta columna, "
+            "no «2026-B»." % men[0],
+            "participants.csv, línea 7, columna participant_code: Este hombre ya está en la línea 6 del mismo archivo.",
+            "attendance.csv, línea 9, columna participant_code: Esta marca ya está en la línea 2 del mismo archivo.",
+            "intake.csv, línea 2, columna age: El cuestionario de %s ya está en el sitio con «34»" % men[0])
+
+
+def test_attendance_of_a_recorded_session_is_not_changed_by_an_import(app, runner, tmp_path):
+    men = fill_site(app)
+    out = tmp_path / "out"
+    export(runner, out)
+    attendance = rows(out, "attendance.csv")
+    write_rows(out, "attendance.csv", [row for row in attendance if row != ["S0002", men[2]]] + [["S0003", men[1]]])
+    refused(app, runner, out,
+            "sessions.csv, línea 3, columna session_id: En el sitio, la sesión S0002 también tiene presentes a: "
+            + men[2],
+            "attendance.csv, línea 8, columna participant_code: La sesión S0003 ya está en el sitio sin "
+            + men[1])
+
+
+def test_a_man_marked_in_a_session_of_another_group_is_refused(app, runner, tmp_path):
+    men = fill_site(app)
+    out = tmp_path / "out"
+    export(runner, out)
+    write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0005", "2026-B", "2", "2026-10-28", "online"]])
+    write_rows(out, "attendance.csv", rows(out, "attendance.csv") + [["S0005", men[0]]])
+    refused(app, runner, out, f"attendance.csv, línea 9, columna participant_code: {men[0]} está en el grupo "
+                              "2026-A, pero la sesión S0005 es del grupo 2026-B.")
+
+
+def test_participant_codes_must_be_of_the_site(app, runner, tmp_path):
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    write_rows(folder, "participants.csv", [["participant_code", "group_code", "enrolled_on"],
+                                            ["SITE-B-2026-0001", "2026-A", "2026-11-01"],
+                                            ["JUAN PEREZ", "2026-A", "2026-11-01"]])
+    write_rows(folder, "attendance.csv", [["session_id", "participant_code"], ["S0001", "JUAN PEREZ"]])
+    output = refused(app, runner, folder,
+                     "participants.csv, línea 2, columna participant_code: Un código de participante de este sitio "
+                     "tiene la forma SITE-A-AÑO-NÚMERO",
+                     "participants.csv, línea 3, columna participant_code")
+    # the session is unknown, but the man, though badly written, is not reported a second time
+    assert "JUAN PEREZ no se conoce" not in output and "La sesión S0001 no se conoce" in output
+
+
+def test_broken_encoding_is_named_by_file_and_line(app, runner, tmp_path):
+    fill_site(app)
+    out = _new_man_with(tmp_path, runner, app, {"expectations": "Ojalá aprenda a calmarme"})
+    raw = (out / "intake.csv").read_bytes()
+    (out / "intake.csv").write_bytes(raw.replace("Ojalá".encode("utf-8"), "Ojalá".encode("latin-1")))
+    refused(app, runner, out, "intake.csv, línea 6: El archivo no es texto UTF-8", "CSV UTF-8")
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("participant_code,group_code", "Faltan columnas: enrolled_on."),
+    ("participant_code,group_code,enrolled_on,name", "Columnas desconocidas: name."),
+    ("group_code,participant_code,enrolled_on", "Las columnas están en otro orden."),
+    ("participant_code;group_code;enrolled_on", "separados por punto y coma"),
+], ids=["missing", "unknown", "misordered", "semicolons"])
+def test_a_wrong_header_is_one_clear_error_on_line_1(app, runner, tmp_path, header, expected):
+    fill_site(app)
+    out = _new_man_with(tmp_path, runner, app)
+    (out / "participants.csv").write_text(header + "\r\nSITE-A-2026-0009,2026-A,2026-11-01\r\n", encoding="utf-8")
+    output = refused(app, runner, out, "participants.csv, línea 1: La primera línea debe nombrar las columnas, "
+                                       "exactamente: participant_code,group_code,enrolled_on.", expected)
+    assert output.count("participants.csv") == 1  # one error for the header, not one per row
+    assert "SITE-A-2026-0005 no se conoce" not in output  # nor one per row that names a man of that file
+
+
+def test_unknown_files_rows_of_the_wrong_length_and_bad_quoting(app, runner, tmp_path):
+    fill_site(app)
+    out = _new_man_with(tmp_path, runner, app)
+    (out / "participantes.csv").write_text("x\r\n", encoding="utf-8")
+    (out / "sessions.csv").write_bytes((out / "sessions.csv").read_bytes() + b"S0009,2026-A,5\r\n")
+    (out / "attendance.csv").write_bytes((out / "attendance.csv").read_bytes() + b'S0001,"SITE-A-2026-0005\r\n'
+                                                                                 b"S0002,SITE-A-2026-0005\r\n")
+    refused(app, runner, out, "participantes.csv: Archivo desconocido.",
+            "sessions.csv, línea 6: Esta línea tiene 3 valores y el encabezado tiene 5",
+            "attendance.csv, línea 9: Esta línea no se puede leer como CSV: revise las comillas.")
+
+
+def test_a_deidentified_copy_cannot_be_imported(app, runner, tmp_path):
+    fill_site(app)
+    export(runner, tmp_path / "anon", "SITE-A", "--deidentified")
+    output = refused(app, runner, tmp_path / "anon", "DEIDENTIFIED.txt: Estos archivos son una exportación "
+                                                      "desidentificada")
+    assert "Problemas encontrados: 1." in output
+
+
+def test_import_and_export_refuse_an_unknown_site_or_source(app, runner, tmp_path):
+    result = runner.invoke(args=["export", "--site", "NOPE", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "El sitio NOPE no existe." in result.output
+    result = runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "nothing-here")])
+    assert result.exit_code == 1 and "no es una carpeta ni un archivo ZIP" in result.output
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "No hay nada que importar" in result.output
+
+
+# --------------------------------------------------------------------------
+# De-identified copy
+# --------------------------------------------------------------------------
+
+def test_deidentified_export_for_analysts(app, runner, tmp_path):
+    men = fill_site(app)
+    export(runner, tmp_path / "full")
+    export(runner, tmp_path / "anon", "SITE-A", "--deidentified")
+    anon = tmp_path / "anon"
+    everything = "".join((anon / name).read_text(encoding="utf-8-sig") for name in FILE_NAMES)
+    for man in men:
+        assert man not in everything  # no real code anywhere
+    assert "esté" not in everything and "HYPERLINK" not in everything and "Sin observaciones" not in everything
+
+    forms = app.extensions["questionnaires"]
+    text_columns = {q.name for form in forms.values() for q in form.questions if q.type == "text"}
+    date_columns = {"enrolled_on", "date", "submitted_on"} | {q.name for form in forms.values()
+                                                               for q in form.questions if q.type == "date"}
+    for name in FILE_NAMES:
+        table = rows(anon, name)
+        assert not set(table[0]) & text_columns, name  # free-text columns dropped
+        assert len(table) == len(rows(tmp_path / "full", name)), name  # every row is there
+        for row in table[1:]:
+            for column, value in zip(table[0], row):
+                if column in date_columns and value:
+                    assert re.fullmatch(r"\d{4}-\d{2}", value), (name, column, value)  # month only
+
+    # One new code per man, the same in every file of the copy.
+    codes = {r[0] for r in rows(anon, "participants.csv")[1:]}
+    assert len(codes) == 4 and all(re.fullmatch(r"P-[0-9A-F]{8}", c) for c in codes)
+    for name in FILE_NAMES[2:]:
+        column = rows(anon, name)[0].index("participant_code")
+        assert {r[column] for r in rows(anon, name)[1:]} <= codes, name
+    attended = [r[1] for r in rows(anon, "attendance.csv")[1:]]
+    assert sorted(attended.count(c) for c in codes) == [1, 1, 2, 3]  # the men's attendance, kept
+    completed = rows(anon, "facilitator_exit.csv")
+    reason = completed[0].index("exit_reason")
+    finisher = next(r[0] for r in completed[1:] if r[reason] == "completed")
+    assert attended.count(finisher) == 3  # ...and linked to the same man across files
+
+    # Not derivable: another copy gives other codes.
+    export(runner, tmp_path / "anon2", "SITE-A", "--deidentified")
+    assert not codes & {r[0] for r in rows(tmp_path / "anon2", "participants.csv")[1:]}
+    assert "no se puede importar" in (anon / "DEIDENTIFIED.txt").read_text(encoding="utf-8-sig")
+
+
+def test_full_and_deidentified_exports_do_not_share_a_folder(app, runner, tmp_path):
+    fill_site(app)
+    export(runner, tmp_path / "out")
+    result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "out"), "--deidentified"])
+    assert result.exit_code == 1 and "con los códigos reales" in result.output
+    export(runner, tmp_path / "anon", "SITE-A", "--deidentified")
+    result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "anon")])
+    assert result.exit_code == 1 and "desidentificada" in result.output
+
+
+def test_help_says_the_deidentified_copy_cannot_be_imported(runner):
+    for command in ("export", "import"):
+        assert "cannot be imported" in " ".join(runner.invoke(args=[command, "--help"]).output.split())
+
+
+# --------------------------------------------------------------------------
+# The page: download and upload from the browser
+# --------------------------------------------------------------------------
+
+def upload(client, url, files):
+    page = client.get(url)
+    data = {"csrf_token": csrf_token(page), "archivos": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post(url + "importar", data=data, content_type="multipart/form-data")
+
+
+def test_facilitator_downloads_the_zip_and_the_deidentified_zip(app, client):
+    men = fill_site(app)
+    fac = Facilitator(client)
+    page = client.get(fac.url("datos/")).get_data(as_text=True)
+    assert "Descargar los datos (ZIP)" in page and fac.url("datos/") in client.get(fac.url()).get_data(as_text=True)
+    response = client.get(fac.url("datos/datos.zip"))
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert re.fullmatch(r'attachment; filename="SITE-A-datos-\d{4}-\d{2}-\d{2}\.zip"',
+                        response.headers["Content-Disposition"])
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert sorted(archive.namelist()) == sorted(FILE_NAMES)
+    assert men[0] in archive.read("participants.csv").decode("utf-8-sig")
+    anon = zipfile.ZipFile(io.BytesIO(client.get(fac.url("datos/desidentificado.zip")).data))
+    assert "DEIDENTIFIED.txt" in anon.namelist() and men[0] not in anon.read("participants.csv").decode("utf-8-sig")
+    assert client.get(fac.url("datos/otra-cosa.zip")).status_code == 404
+
+
+def test_the_zip_downloaded_from_one_portal_uploads_into_another(app, client, tmp_path):
+    fill_site(app)
+    fac = Facilitator(client)
+    zipped = client.get(fac.url("datos/datos.zip")).data
+    other = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    with other.app_context():
+        from portal.registry import add_user
+        add_user(get_registry(), "admin", "admin", "admin-password-1")
+    other_client = other.test_client()
+    Staff(other_client).login("admin")
+    response = upload(other_client, "/sitio/SITE-A/datos/", [("SITE-A-datos.zip", zipped)])
+    assert response.status_code == 302
+    page = other_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Se importaron en SITE-A: 4 participantes" in page
+    response = upload(other_client, "/sitio/SITE-A/datos/", [("SITE-A-datos.zip", zipped)])
+    assert "Nada nuevo" in other_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert other_client.get("/sitio/SITE-A/datos/datos.zip").data != b""
+    archive = zipfile.ZipFile(io.BytesIO(other_client.get("/sitio/SITE-A/datos/datos.zip").data))
+    original = zipfile.ZipFile(io.BytesIO(zipped))
+    assert all(archive.read(name) == original.read(name) for name in FILE_NAMES)
+
+
+def test_upload_of_bad_files_lists_every_problem_in_spanish_and_imports_nothing(app, client):
+    fill_site(app)
+    fac = Facilitator(client)
+    before = site_file(app)
+    bad = ("participant_code,group_code,enrolled_on\r\nSITE-A-2026-0005,2026-A,2999-01-01\r\n"
+           "SITE-A-2026-0006,../x,2026-11-01\r\n").encode("utf-8")
+    response = upload(client, fac.url("datos/"), [("participants.csv", bad),
+                                                  ("attendance.csv", b"session_id\r\nS0001\r\n")])
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "No se importó nada" in html
+    assert "participants.csv, línea 2, columna enrolled_on: La fecha de ingreso no puede estar en el futuro." in html
+    assert "participants.csv, línea 3, columna group_code: El código del grupo" in html
+    assert "attendance.csv, línea 1: La primera línea debe nombrar las columnas" in html
+    assert site_file(app) == before
+
+    response = upload(client, fac.url("datos/"), [("datos.zip", b"not a zip")])
+    assert response.status_code == 422 and "datos.zip: No es un archivo ZIP que se pueda abrir." \
+        in response.get_data(as_text=True)
+    page = client.get(fac.url("datos/"))
+    response = client.post(fac.url("datos/importar"), data={"csrf_token": csrf_token(page)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "Elija el archivo ZIP o los archivos CSV" in response.get_data(as_text=True)
+    assert site_file(app) == before
+
+
+def test_only_the_sites_facilitator_or_an_admin_may_export_or_import(app, client):
+    fill_site(app)
+    staff = Staff(client)
+    staff.login("coord")
+    assert client.get("/sitio/SITE-A/datos/").status_code == 403
+    assert client.get("/sitio/SITE-A/datos/datos.zip").status_code == 403
+    assert client.get("/sitio/SITE-A/datos/desidentificado.zip").status_code == 403
+    token = csrf_token(client.get("/cuestionarios/"))
+    response = client.post("/sitio/SITE-A/datos/importar", data={
+        "csrf_token": token, "archivos": [(io.BytesIO(b"x"), "participants.csv")]}, content_type="multipart/form-data")
+    assert response.status_code == 403
+    assert "Exportar e importar" not in client.get("/sitio/SITE-A/").get_data(as_text=True)
+    staff.logout()
+    staff.login("fac_b")
+    assert client.get("/sitio/SITE-A/datos/datos.zip").status_code == 403
+    staff.logout()
+    staff.login("admin")
+    assert client.get("/sitio/SITE-A/datos/datos.zip").status_code == 200
+    staff.logout()
+    assert client.get("/sitio/SITE-A/datos/datos.zip").status_code == 302  # to the sign-in page
+
+
+def test_upload_needs_the_csrf_token_and_has_a_size_limit(app, client):
+    fac = Facilitator(client)
+    response = client.post(fac.url("datos/importar"), data={"archivos": [(io.BytesIO(b"x"), "participants.csv")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    app.config["IMPORT_MAX_BYTES"] = 1024 * 1024
+    page = client.get(fac.url("datos/"))
+    # encoded here, in memory: the test client would spool a body this size to a file it never closes
+    boundary, body = encode_multipart({"csrf_token": csrf_token(page), "archivos": FileStorage(
+        io.BytesIO(b"x" * (2 * 1024 * 1024)), "participants.csv")})
+    response = client.post(fac.url("datos/importar"), data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    assert "No se importó nada: entre todos, los archivos pueden tener hasta 1 MB." in response.get_data(as_text=True)
