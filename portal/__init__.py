@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         LANGUAGES=("es", "en"),
         FORMS_FOLDER=str(FORMS_FOLDER),
         DEFAULT_SESSIONS=24,
+        SUPPRESSION_K=5,  # counts of men below it never leave a site in aggregate form
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,  # staff pages reuse the stylesheet for an hour without asking
     )

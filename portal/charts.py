@@ -6,9 +6,9 @@ from markupsafe import Markup, escape
 COLOURS = ("#0b5a8a", "#4f9bc9", "#8a3b00", "#1e6b33")
 
 
-def grouped_bars(categories: list[str], series: list[tuple[str, list[float | None]]], title: str,
+def grouped_bars(categories: list[str], series: list[tuple[str, list[float | str | None]]], title: str,
                  max_value: float = 100.0, unit: str = "%", width: int = 640, height: int = 220) -> Markup:
-    """Bars per category for each series; an absent value draws nothing and is labelled 's/d'."""
+    """Bars per category for each series; an absent value draws nothing, a text is written instead of a bar."""
     left, right, top, bottom = 36, 10, 26, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     group_w = plot_w / max(1, len(categories))
@@ -27,6 +27,10 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float | Non
             value = values[i]
             x = x0 + j * bar_w
             if value is None:
+                continue
+            if isinstance(value, str):  # a hidden figure: say so where the bar would be
+                parts.append(f'<text x="{x + bar_w * 0.45:.1f}" y="{top + plot_h - 4:.1f}" text-anchor="middle" '
+                             f'fill="#222">{escape(value)}</text>')
                 continue
             h = max(1.0, plot_h * min(value, max_value) / max_value)  # a zero still shows as a line
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w * 0.9:.1f}" height="{h:.1f}" '

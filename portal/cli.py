@@ -204,6 +204,90 @@ def paper_command(questionnaire: str, out: str | None) -> None:
         click.echo(_("Paper questionnaire written in %(path)s.", path=path))
 
 
+@click.command("export")
+@with_appcontext
+@click.option("--site", "site_code", required=True, help="The site code.")
+@click.option("--out", required=True, type=click.Path(), help="Folder for the CSV files (created if needed).")
+@click.option("--deidentified", is_flag=True,
+              help="For analysts: new random participant codes, dates reduced to the month, no free text. "
+                   "Such a copy cannot be imported; write it to a folder of its own.")
+def export_command(site_code: str, out: str, deidentified: bool) -> None:
+    """Write a site's data as CSV files, one per table (UTF-8, opens in Excel)."""
+    from . import transfer
+    from .storage import StoreError
+
+    with force_locale("es"):
+        store = _existing_site_store(site_code)
+        try:
+            with click.progressbar(length=len(transfer.TABLES), label=_("Exporting %(code)s", code=site_code)) as bar:
+                export = transfer.export_site(site_code, store.read(), current_app.extensions["questionnaires"],
+                                              deidentified=deidentified, progress=bar.update)
+            transfer.write_export(Path(out), export)
+        except (transfer.TransferError, OSError) as exc:
+            _fail(str(exc))
+        except StoreError as exc:
+            _fail(_("The site's data file could not be used: %(problem)s", problem=exc))
+        rows = export.rows
+        counts = dict(participants=rows["participants"], sessions=rows["sessions"], marks=rows["attendance"],
+                      responses=sum(rows[q] for q in transfer.QUESTIONNAIRE_IDS), folder=out)
+        if deidentified:
+            click.echo(_("De-identified copy of %(code)s written in %(folder)s: %(participants)s participants, "
+                         "%(sessions)s sessions, %(marks)s attendance marks, %(responses)s questionnaires. New random "
+                         "codes, dates by month, no free text; it cannot be imported.", code=site_code, **counts))
+        else:
+            click.echo(_("Export of %(code)s written in %(folder)s: %(participants)s participants, %(sessions)s "
+                         "sessions, %(marks)s attendance marks, %(responses)s questionnaires.", code=site_code,
+                         **counts))
+        if export.left_out:
+            click.echo(_("Warning: %(n)s stored answers to questions that are no longer in the questionnaires "
+                         "were not exported.", n=export.left_out), err=True)
+
+
+@click.command("import")
+@with_appcontext
+@click.option("--site", "site_code", required=True, help="The site code.")
+@click.argument("source")
+def import_command(site_code: str, source: str) -> None:
+    """Bring data into a site from CSV files: a folder, or the ZIP downloaded from the portal.
+
+    Every row is checked as the web forms check it; if any is wrong, every problem is listed
+    and nothing is imported. Rows already at the site are left as they are, so importing the
+    same files twice changes nothing. A de-identified export cannot be imported.
+    """
+    from . import transfer
+    from .registry import get_site
+    from .storage import StoreError
+
+    with force_locale("es"):
+        store = _existing_site_store(site_code)
+        questionnaires = current_app.extensions["questionnaires"]
+        try:
+            batch = transfer.read_batch(transfer.files_in(source), questionnaires)
+            with click.progressbar(length=batch.rows, label=_("Checking and importing")) as bar:
+                summary = transfer.import_batch(store, get_site(get_registry(), site_code), questionnaires, batch,
+                                                user="cli", progress=bar.update)
+        except (transfer.TransferError, OSError) as exc:
+            _fail(str(exc))
+        except StoreError as exc:
+            _fail(_("The site's data file could not be used: %(problem)s", problem=exc))
+        except transfer.ImportRefused as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            _fail(_("Problems found: %(n)s. Nothing was imported: correct them and run the import again.",
+                    n=len(exc.problems)))
+        for line in summary.lines():
+            click.echo(line)
+
+
+def _existing_site_store(site_code: str):
+    from .db import get_site_store
+    from .registry import get_site
+
+    if get_site(get_registry(), site_code) is None:
+        _fail(_("The site %(code)s does not exist.", code=site_code))
+    return get_site_store(site_code)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(users_cli)
@@ -211,6 +295,51 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(states_list)
     app.cli.add_command(sheets_command)
     app.cli.add_command(paper_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(freeze_command)
     from .demo import demo_command
 
     app.cli.add_command(demo_command)
+
+
+@click.command("freeze")
+@with_appcontext
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Folder of the static site (default exports/resumen); the zip goes beside it.")
+@click.option("--k", "k", default=None, type=click.IntRange(min=2),
+              help="Suppression threshold: counts below it are not published (default 5).")
+def freeze_command(out: str | None, k: int | None) -> None:
+    """Build the coordinators' static summary site, its data files and its zip."""
+    from .freeze import FreezeError, build
+    from .storage import StoreError
+
+    with force_locale("es"):
+        folder = Path(out) if out else PROJECT_ROOT / "exports" / "resumen"
+        k = k or current_app.config["SUPPRESSION_K"]
+        labels = {"sites": _("Reading the sites"), "pages": _("Writing the pages")}
+        bars: dict = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in labels:
+                return
+            if stage not in bars:
+                bars[stage] = click.progressbar(length=total, label=labels[stage], file=sys.stderr)
+                bars[stage].__enter__()
+            bars[stage].update(done - bars[stage].pos)
+            if done >= total:
+                bars.pop(stage).__exit__(None, None, None)
+
+        try:
+            report = build(current_app.instance_path, list_sites(get_registry()),
+                           current_app.extensions["questionnaires"], folder, k, progress)
+        except FreezeError:
+            _fail(_("The folder %(folder)s already holds other files. Choose an empty folder, or the folder of an "
+                    "earlier summary (it has a SHA256SUMS file).", folder=folder))
+        except StoreError as exc:
+            _fail(_("The summary was not built: %(problem)s", problem=exc))
+        click.echo(_("Summary of %(sites)s sites: %(pages)s pages (%(rendered)s written again), data up to "
+                     "%(day)s.", sites=report.sites, pages=report.pages, rendered=report.rendered,
+                     day=report.data_as_of or "—"))
+        click.echo(_("Open %(index)s, or share %(zip)s (check it with: sha256sum -c SHA256SUMS).",
+                     index=report.out / "index.html", zip=report.zip_path))

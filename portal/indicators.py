@@ -10,6 +10,7 @@ half away from zero; a percentage or mean with a zero denominator is absent
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
@@ -78,73 +79,131 @@ def breakdown(values: list[str | None], categories: tuple[str, ...]) -> dict[str
     return {c: {"count": values.count(c), "pct": pct(values.count(c), total)} for c in categories}
 
 
-def compute(sites: list[SiteData], period: str, data_as_of: str) -> dict:
-    """Every indicator for this scope and period; attendance counts up to ``data_as_of``."""
-    intakes, fac_intakes, exits, exit_forms = [], [], [], []
-    intake_by_man: dict[str, dict] = {}
-    sessions_in_period, attended_by_man, n_of_man = [], {}, {}
-    for site in sites:
-        for p in site.participants:
-            n_of_man[p["code"]] = site.sessions_in_program
-        for s in site.sessions:
-            if s["date"] <= data_as_of:
-                for code in s["present"]:
-                    attended_by_man[code] = attended_by_man.get(code, 0) + 1
-            if in_period(s["date"], period):
-                sessions_in_period.append(s)
-        for r in site.responses:
-            kind, dated = r["questionnaire"], in_period(r["submitted_on"], period)
-            if kind == "intake":
-                intake_by_man[r["participant_code"]] = r
-                if dated:
-                    intakes.append(r)
-            elif dated and kind == "facilitator_intake":
-                fac_intakes.append(r)
-            elif dated and kind == "facilitator_exit":
-                exits.append(r)
-            elif dated and kind == "exit":
-                exit_forms.append(r)
+def periods_of(day: str | None, only: str | None = None) -> tuple[str, ...]:
+    """The year and the month an ISO date belongs to (just ``only`` when it is given)."""
+    if not day:
+        return ()
+    found = (day[:4], day[:7])
+    return tuple(p for p in found if p == only) if only else found
 
-    ages = [r["answers"]["age"] for r in intakes if isinstance(r["answers"].get("age"), (int, float))]
-    attendances = sum(len(s["present"]) for s in sessions_in_period)
-    outside = sum(1 for s in sessions_in_period if s["venue"] != "health_centre")
-    active = {code for s in sessions_in_period for code in s["present"]}
 
-    cohort = [r["participant_code"] for r in intakes]
-    attended = [attended_by_man.get(code, 0) for code in cohort]
-    over = [over_75(a, n_of_man.get(code, 24)) for code, a in zip(cohort, attended)]
+def site_tallies(site: SiteData, data_as_of: str, only: str | None = None) -> dict[str, Counter]:
+    """One pass over a site's records: the counts and sums behind every indicator, per period.
 
-    strategy = [r["answers"].get("strategy_used") for r in exit_forms if r["answers"].get("strategy_used")]
-    family = [r["answers"].get("family_change") for r in exit_forms if r["answers"].get("family_change")]
-    pairs = [(recognition_score(intake_by_man[r["participant_code"]]["answers"]), recognition_score(r["answers"]))
-             for r in exit_forms if r["participant_code"] in intake_by_man]
+    A tally adds up across sites (a man belongs to one site), so a state's or the
+    country's figures are the sum of its sites' tallies; ``finish`` turns a tally
+    into the indicators. ``only`` restricts the work to one period.
+    """
+    tallies: dict[str, Counter] = {}
+
+    def add(day: str | None, key: str, amount: int = 1) -> None:
+        for period in periods_of(day, only):
+            tallies.setdefault(period, Counter())[key] += amount
+
+    attended: dict[str, int] = {}
+    for s in site.sessions:
+        if s["date"] <= data_as_of:
+            for code in s["present"]:
+                attended[code] = attended.get(code, 0) + 1
+        add(s["date"], "sessions_held")
+        add(s["date"], "attendances", len(s["present"]))
+        if s["venue"] != "health_centre":
+            add(s["date"], "sessions_outside")
+    seen: dict[str, set] = {}
+    for s in site.sessions:
+        for period in periods_of(s["date"], only):
+            seen.setdefault(period, set()).update(s["present"])
+    for period, men in seen.items():
+        tallies[period]["active_participants"] += len(men)
+
+    intake_by_man = {r["participant_code"]: r for r in site.responses if r["questionnaire"] == "intake"}
+    for r in site.responses:
+        kind, day, answers = r["questionnaire"], r["submitted_on"], r["answers"]
+        if kind == "intake":
+            add(day, "enrolled")
+            if isinstance(answers.get("age"), (int, float)):
+                add(day, "age_n")
+                add(day, "age_sum", answers["age"])
+            for name in ("referral_source", "main_reason"):
+                add(day, f"{name}.")
+                add(day, f"{name}.{answers.get(name)}")
+            man = attended.get(r["participant_code"], 0)
+            add(day, "cohort")
+            add(day, "cohort_sessions", man)
+            add(day, "cohort_any", man >= 1)
+            add(day, "cohort_13", man >= SESSIONS_13)
+            add(day, "cohort_over_75", over_75(man, site.sessions_in_program))
+        elif kind == "facilitator_intake":
+            add(day, "risk_level.")
+            add(day, f"risk_level.{answers.get('risk_level')}")
+        elif kind == "facilitator_exit":
+            add(day, "exits")
+            add(day, "exit_reason.")
+            add(day, f"exit_reason.{answers.get('exit_reason')}")
+        elif kind == "exit":
+            add(day, "exit_questionnaires")
+            if answers.get("strategy_used"):
+                add(day, "strategy_n")
+                add(day, "strategy_yes", answers["strategy_used"] == "yes")
+            if answers.get("family_change"):
+                add(day, "family_n")
+                add(day, "family_better", answers["family_change"] == "better")
+            intake = intake_by_man.get(r["participant_code"])
+            if intake is not None:
+                before, after = recognition_score(intake["answers"]), recognition_score(answers)
+                add(day, "paired")
+                add(day, "recognition_intake_sum", before)
+                add(day, "recognition_exit_sum", after)
+    return tallies
+
+
+def ratio(total: int | float, n: int) -> float | None:
+    """A mean from a sum and a count: one decimal, absent when there is nothing to average."""
+    return round1(Decimal(str(total)) / Decimal(n)) if n else None
+
+
+def finish(t: Counter) -> dict:
+    """The indicators of PRODUCT.md section 6 from a (possibly summed) tally."""
+    def parts(name: str, categories: tuple[str, ...]) -> dict[str, dict]:
+        return {c: {"count": t[f"{name}.{c}"], "pct": pct(t[f"{name}.{c}"], t[f"{name}."])} for c in categories}
 
     return {
-        "enrolled": len(intakes),
-        "mean_age": mean(ages),
-        "referral_source": breakdown([r["answers"].get("referral_source") for r in intakes], REFERRAL_SOURCES),
-        "main_reason": breakdown([r["answers"].get("main_reason") for r in intakes], MAIN_REASONS),
-        "risk_level": breakdown([r["answers"].get("risk_level") for r in fac_intakes], RISK_LEVELS),
-        "sessions_held": len(sessions_in_period),
-        "attendances": attendances,
-        "mean_attendance_per_session": round1(Decimal(attendances) / len(sessions_in_period))
-        if sessions_in_period else None,
-        "sessions_outside_health_centre_pct": pct(outside, len(sessions_in_period)),
-        "active_participants": len(active),
-        "attended_any_pct": pct(sum(1 for a in attended if a >= 1), len(cohort)),
-        "attended_13_plus_pct": pct(sum(1 for a in attended if a >= SESSIONS_13), len(cohort)),
-        "attended_over_75_pct": pct(sum(over), len(cohort)),
-        "mean_sessions_attended": mean(attended),
-        "exits": len(exits),
-        "exit_reason": breakdown([r["answers"].get("exit_reason") for r in exits], EXIT_REASONS),
-        "exit_questionnaires": len(exit_forms),
-        "strategy_used_pct": pct(strategy.count("yes"), len(strategy)),
-        "family_change_better_pct": pct(family.count("better"), len(family)),
-        "paired": len(pairs),
-        "recognition_intake_mean": mean(a for a, _ in pairs),
-        "recognition_exit_mean": mean(b for _, b in pairs),
-        "recognition_change_mean": mean(b - a for a, b in pairs),
+        "enrolled": t["enrolled"],
+        "mean_age": ratio(t["age_sum"], t["age_n"]),
+        "referral_source": parts("referral_source", REFERRAL_SOURCES),
+        "main_reason": parts("main_reason", MAIN_REASONS),
+        "risk_level": parts("risk_level", RISK_LEVELS),
+        "sessions_held": t["sessions_held"],
+        "attendances": t["attendances"],
+        "mean_attendance_per_session": ratio(t["attendances"], t["sessions_held"]),
+        "sessions_outside_health_centre_pct": pct(t["sessions_outside"], t["sessions_held"]),
+        "active_participants": t["active_participants"],
+        "attended_any_pct": pct(t["cohort_any"], t["cohort"]),
+        "attended_13_plus_pct": pct(t["cohort_13"], t["cohort"]),
+        "attended_over_75_pct": pct(t["cohort_over_75"], t["cohort"]),
+        "mean_sessions_attended": ratio(t["cohort_sessions"], t["cohort"]),
+        "exits": t["exits"],
+        "exit_reason": parts("exit_reason", EXIT_REASONS),
+        "exit_questionnaires": t["exit_questionnaires"],
+        "strategy_used_pct": pct(t["strategy_yes"], t["strategy_n"]),
+        "family_change_better_pct": pct(t["family_better"], t["family_n"]),
+        "paired": t["paired"],
+        "recognition_intake_mean": ratio(t["recognition_intake_sum"], t["paired"]),
+        "recognition_exit_mean": ratio(t["recognition_exit_sum"], t["paired"]),
+        "recognition_change_mean": ratio(t["recognition_exit_sum"] - t["recognition_intake_sum"], t["paired"]),
     }
+
+
+def combine(tallies: Iterable[Counter]) -> Counter:
+    total: Counter = Counter()
+    for t in tallies:
+        total.update(t)
+    return total
+
+
+def compute(sites: list[SiteData], period: str, data_as_of: str) -> dict:
+    """Every indicator for this scope and period; attendance counts up to ``data_as_of``."""
+    return finish(combine(site_tallies(site, data_as_of, only=period).get(period, Counter()) for site in sites))
 
 
 def adherence_funnel(result: dict) -> list[tuple[str, float | None]]:

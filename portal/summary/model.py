@@ -1,0 +1,118 @@
+"""What the summary site publishes: scopes, periods and disclosure-controlled records.
+
+Plain data, no Flask: built from each site's tallies (``indicators.site_tallies``),
+summed up to states and the whole country, then passed through
+``disclosure.publish``. Nothing else of a site's records gets here, so nothing
+private can reach a page, ``indicators.json`` or ``indicators.csv``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..disclosure import publish
+from ..indicators import combine
+from ..states import STATES
+
+
+@dataclass
+class SiteTallies:
+    """One site's contribution: its identity, its tallies per period, its first and last dated record."""
+
+    code: str
+    name: str
+    state: str
+    tallies: dict[str, Counter]
+    first_day: str | None
+    last_day: str | None
+
+
+@dataclass
+class Scope:
+    key: str  # all | state:NN | site:CODE
+    slug: str  # the folder of its pages
+    name: str
+    parent: str | None
+    children: list[str] = field(default_factory=list)
+    months: dict[str, list[str]] = field(default_factory=dict)  # year -> its months, up to the scope's data
+    last_day: str | None = None
+
+    @property
+    def years(self) -> list[str]:
+        return list(self.months)
+
+    @property
+    def periods(self) -> list[str]:
+        """The scope's years, each followed by its months."""
+        return [p for year, months in self.months.items() for p in (year, *months)]
+
+    @property
+    def kind(self) -> str:
+        return self.key.partition(":")[0]
+
+
+@dataclass
+class Record:
+    values: dict
+    hidden: dict[str, str]  # dotted path -> small | complement
+
+
+@dataclass
+class Summary:
+    generated_at: str
+    data_as_of: str | None
+    k: int
+    scopes: dict[str, Scope]
+    records: dict[tuple[str, str], Record]
+
+    def __post_init__(self) -> None:
+        self._slugs = {scope.slug: scope for scope in self.scopes.values()}
+
+    def by_slug(self, slug: str) -> Scope | None:
+        return self._slugs.get(slug)
+
+
+def slug_of(key: str) -> str:
+    kind, _, value = key.partition(":")
+    return {"all": "nacional", "state": f"estado-{value}", "site": f"sitio-{value}"}[kind]
+
+
+def months_between(first_day: str, last_day: str) -> dict[str, list[str]]:
+    """Every year from the first record's to the last record's, with its months up to the last record."""
+    last_year, last_month = int(last_day[:4]), int(last_day[5:7])
+    return {str(year): [f"{year}-{m:02d}" for m in range(1, 13 if year < last_year else last_month + 1)]
+            for year in range(int(first_day[:4]), last_year + 1)}
+
+
+def summarise(sites: list[SiteTallies], k: int, generated_at: str) -> Summary:
+    """Every scope's records, suppressed with threshold ``k``.
+
+    A scope has a page for each year and month from its first record to its
+    latest one: a site whose data stop in March has no April yet (its latest
+    date is shown instead of zeros that would look like no activity).
+    """
+    data_as_of = max((s.last_day for s in sites if s.last_day), default=None)
+    scopes: dict[str, Scope] = {"all": Scope("all", slug_of("all"), "Nacional", None)}
+    members: dict[str, list[SiteTallies]] = {"all": list(sites)}
+    for state in sorted({s.state for s in sites}):
+        key = f"state:{state}"
+        scopes["all"].children.append(key)
+        scopes[key] = Scope(key, slug_of(key), STATES.get(state, state), "all")
+        members[key] = [s for s in sites if s.state == state]
+    for site in sorted(sites, key=lambda s: (s.state, s.code)):
+        key = f"site:{site.code}"
+        scopes[f"state:{site.state}"].children.append(key)
+        scopes[key] = Scope(key, slug_of(key), site.name, f"state:{site.state}")
+        members[key] = [site]
+
+    records: dict[tuple[str, str], Record] = {}
+    for key, scope in scopes.items():
+        firsts = [s.first_day for s in members[key] if s.first_day]
+        scope.last_day = max((s.last_day for s in members[key] if s.last_day), default=None)
+        if not firsts:
+            continue
+        scope.months = months_between(min(firsts), scope.last_day)
+        for period in scope.periods:
+            tally = combine(s.tallies.get(period, Counter()) for s in members[key])
+            records[(key, period)] = Record(*publish(tally, k))
+    return Summary(generated_at, data_as_of, k, scopes, records)
