@@ -13,6 +13,8 @@ PORT ?= 5000
 
 run: setup system-run
 	$(BIN)/flask --app portal demo --if-empty
+	$(BIN)/flask --app portal freeze
+	@for q in intake exit facilitator_intake facilitator_exit; do $(BIN)/flask --app portal paper $$q >/dev/null || exit 1; done
 	@echo "Portal en http://$(HOST):$(PORT)/  (Ctrl+C para detener)"
 	PORTAL_COOKIE_SECURE=0 $(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
 
@@ -40,6 +42,8 @@ translations-update: $(STAMP)
 
 bench: setup
 	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/freeze.py --scale 1
+	$(BIN)/python bench/import_site.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

@@ -312,6 +312,7 @@ def init_app(app: Flask) -> None:
 def freeze_command(out: str | None, k: int | None) -> None:
     """Build the coordinators' static summary site, its data files and its zip."""
     from .freeze import FreezeError, build
+    from .i18n import short_date
     from .storage import StoreError
 
     with force_locale("es"):
@@ -340,6 +341,6 @@ def freeze_command(out: str | None, k: int | None) -> None:
             _fail(_("The summary was not built: %(problem)s", problem=exc))
         click.echo(_("Summary of %(sites)s sites: %(pages)s pages (%(rendered)s written again), data up to "
                      "%(day)s.", sites=report.sites, pages=report.pages, rendered=report.rendered,
-                     day=report.data_as_of or "—"))
+                     day=short_date(report.data_as_of) if report.data_as_of else "—"))
         click.echo(_("Open %(index)s, or share %(zip)s (check it with: sha256sum -c SHA256SUMS).",
                      index=report.out / "index.html", zip=report.zip_path))

@@ -15,7 +15,11 @@ import io
 import json
 import multiprocessing
 import os
+import pickle
+import struct
 import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 import zipfile
 from collections import Counter
@@ -33,7 +37,7 @@ from .disclosure import flatten
 from .indicators import SiteData, site_tallies
 from .registry import Site
 from .storage import site_path, store_for_site
-from .summary.model import SiteTallies, Summary, summarise
+from .summary.model import Record, SiteTallies, Summary, summarise
 
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "SHA256SUMS"
@@ -82,16 +86,18 @@ def cached_site(instance_path: str, site: Site, cache: Path, version: str) -> tu
         key = [st.st_size, st.st_mtime_ns, st.st_ino, site.name, site.state, site.sessions, version]
     except FileNotFoundError:
         key = [None, site.name, site.state, site.sessions, version]
+    digest = hashlib.sha1(json.dumps(key).encode()).hexdigest()
     cache_file = cache / "sites" / f"{site.code}.json"
     try:
         saved = json.loads(cache_file.read_text(encoding="utf-8"))
         if saved["key"] == key:
             return SiteTallies(site.code, site.name, site.state,
                                {p: Counter(t) for p, t in saved["tallies"].items()},
-                               saved["first_day"], saved["last_day"]), False
+                               saved["first_day"], saved["last_day"], digest), False
     except (OSError, ValueError, KeyError):
         pass
     tallies = read_site(instance_path, site)
+    tallies.digest = digest
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     _write_text(cache_file, json.dumps({"key": key, "tallies": tallies.tallies, "first_day": tallies.first_day,
                                         "last_day": tallies.last_day}))
@@ -109,7 +115,6 @@ def create_summary_app(summary: Summary, questionnaires: dict, destination: Path
         SUPPRESSION_K=summary.k,
         FREEZER_DESTINATION=str(destination.resolve()),
         FREEZER_RELATIVE_URLS=True,
-        FREEZER_DESTINATION_IGNORE=[MANIFEST, "data/*"],
     )
     i18n.init_app(app)
     # one language for the whole build: look each template string up once, not on every page
@@ -138,52 +143,35 @@ def page_list(summary: Summary) -> list[tuple[str, dict]]:
     return pages
 
 
-def page_hashes(app: Flask, summary: Summary, pages: list[tuple[str, dict]], version: str) -> dict[str, str]:
-    """url -> a digest of everything the page shows, to skip the pages that did not change.
+def changed_pages(summary: Summary, earlier: dict[str, str], existing: set[str]) -> list[tuple[str, dict]]:
+    """The pages to render: those of every scope whose digest changed, any page missing, home and methodology.
 
-    A period page shows its scope's names, dates and periods, its record, its
-    children's records for the period and the year's enrolment by month: the
-    digest covers exactly those. The other pages (a few hundred) digest their
-    whole content.
+    A scope's pages show only its own records, its children's (a subset of
+    its sites) and names and dates that come from those sites, so equal
+    digests mean equal pages. ``earlier`` maps scope -> digest of the last build.
     """
-    from flask import url_for
-
-    from .summary.pages import context_for
-
-    digests: dict[tuple[str, str], str] = {}
-
-    def record_digest(key: str, period: str) -> str | None:
-        if (key, period) not in summary.records:
-            return None
-        if (key, period) not in digests:
-            record = summary.records[(key, period)]
-            digests[(key, period)] = hashlib.sha1(json.dumps([record.values, record.hidden]).encode()).hexdigest()
-        return digests[(key, period)]
-
-    hashes = {}
-    with app.test_request_context(), force_locale("es"):
-        for endpoint, values in pages:
-            if endpoint == "summary.period":
-                scope, period = summary.by_slug(values["slug"]), values["period"]
-                chain, up = [], scope.parent
-                while up:
-                    chain.append(summary.scopes[up].name)
-                    up = summary.scopes[up].parent
-                months = [(m, summary.records[(scope.key, m)].values["enrolled"],
-                           summary.records[(scope.key, m)].hidden.get("enrolled")) for m in scope.months[period[:4]]]
-                content = json.dumps([summary.k, scope.key, scope.name, chain, scope.last_day, scope.months,
-                                      record_digest(scope.key, period), months,
-                                      [(c, summary.scopes[c].name, record_digest(c, period)) for c in scope.children]])
-            else:
-                content = json.dumps(context_for(endpoint, values), sort_keys=True, ensure_ascii=False, default=str)
-            hashes[url_for(endpoint, **values)] = hashlib.sha1((version + content).encode()).hexdigest()
-    return hashes
+    pages = []
+    for endpoint, values in page_list(summary):
+        scope = summary.by_slug(values.get("slug", ""))
+        path = page_path(endpoint, values)
+        if scope is None or earlier.get(scope.key) != scope.digest or path not in existing:
+            pages.append((endpoint, values))
+    return pages
 
 
-def _freeze_part(app: Flask, pages: list[tuple[str, dict]], unchanged: set[str], with_static: bool,
-                 tick: Callable[[bool], None]) -> None:
-    """Freeze some of the pages with Frozen-Flask; a page whose content did not change is kept as it is."""
-    app.config["FREEZER_SKIP_EXISTING"] = lambda url, path: url in unchanged
+def page_path(endpoint: str, values: dict) -> str:
+    """Where a page lands in the folder (Frozen-Flask's rule: a folder URL gets index.html)."""
+    if endpoint == "summary.home":
+        return "index.html"
+    if endpoint == "summary.methodology":
+        return "metodologia.html"
+    if endpoint == "summary.overview":
+        return f"{values['slug']}/index.html"
+    return f"{values['slug']}/{values['period']}.html"
+
+
+def _freeze_part(app: Flask, pages: list[tuple[str, dict]], with_static: bool, tick: Callable[[], None]) -> None:
+    """Freeze some of the pages with Frozen-Flask."""
     app.config["FREEZER_REMOVE_EXTRA_FILES"] = False  # the build removes stale files once every part is done
     freezer = Freezer(app, with_no_argument_rules=False, log_url_for=False, with_static_files=False)
     freezer.register_generator(lambda: iter(pages))
@@ -195,42 +183,26 @@ def _freeze_part(app: Flask, pages: list[tuple[str, dict]], unchanged: set[str],
         warnings.simplefilter("ignore", MissingURLGeneratorWarning)
         for page in freezer.freeze_yield():
             if page.path.suffix == ".html":
-                tick(page.url not in unchanged)
+                tick()
 
 
 _FORKED: dict = {}
 
 
-def _forked_part(index: int) -> int:
+def _forked_part(index: int) -> None:
     """A worker process's share of the pages (the app and lists come with the fork)."""
-    app, parts, unchanged, queue = _FORKED["job"]
-    rendered = 0
-
-    def tick(fresh: bool) -> None:
-        nonlocal rendered
-        rendered += fresh
-        queue.put(1)
-
-    _freeze_part(app, parts[index], unchanged, index == 0, tick)
-    return rendered
+    app, parts, queue = _FORKED["job"]
+    _freeze_part(app, parts[index], index == 0, lambda: queue.put(1))
 
 
-def freeze_pages(app: Flask, pages: list[tuple[str, dict]], unchanged: set[str],
-                 progress: Callable[[], None], workers: int = 2) -> int:
-    """Render every page whose content changed, on ``workers`` processes; return how many were rendered."""
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        rendered = 0
-
-        def tick(fresh: bool) -> None:
-            nonlocal rendered
-            rendered += fresh
-            progress()
-
-        _freeze_part(app, pages, unchanged, True, tick)
-        return rendered
+def freeze_pages(app: Flask, pages: list[tuple[str, dict]], progress: Callable[[], None], workers: int = 2) -> None:
+    """Render the pages, on ``workers`` processes when there are many."""
+    if workers < 2 or len(pages) < 500 or "fork" not in multiprocessing.get_all_start_methods():
+        _freeze_part(app, pages, True, progress)
+        return
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
-    _FORKED["job"] = (app, [pages[i::workers] for i in range(workers)], unchanged, queue)
+    _FORKED["job"] = (app, [pages[i::workers] for i in range(workers)], queue)
     try:
         with context.Pool(workers) as pool:
             result = pool.map_async(_forked_part, range(workers))
@@ -241,7 +213,7 @@ def freeze_pages(app: Flask, pages: list[tuple[str, dict]], unchanged: set[str],
                     break
                 queue.get()
                 progress()
-            return sum(result.get())
+            result.get()
     finally:
         _FORKED.clear()
 
@@ -256,69 +228,168 @@ def remove_stale(folder: Path, keep: set[str]) -> None:
             sub.rmdir()
 
 
+class StoredRecord(Record):
+    """A record kept from the last build: its figures are read back from its JSON line only when a page needs them."""
+
+    def __init__(self, hidden: dict[str, str], text: tuple[str, str, str]):
+        self.hidden, self.text, self._values = hidden, text, None
+
+    @property
+    def values(self) -> dict:
+        if self._values is None:
+            values = json.loads(self.text[1])
+            for key in ("scope", "period", "suppressed"):
+                del values[key]
+            self._values = values
+        return self._values
+
+
+def load_records(path: Path, version: str) -> dict:
+    """scope -> (digest, {period: (hidden, texts)}) from the last build into the same folder."""
+    try:
+        with open(path, "rb") as fh:
+            saved = pickle.load(fh)
+        return saved["scopes"] if saved.get("version") == version else {}
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def save_records(path: Path, version: str, summary: Summary, texts: dict) -> None:
+    scopes = {key: (scope.digest, {p: (summary.records[(key, p)].hidden, texts[(key, p)]) for p in scope.periods})
+              for key, scope in summary.scopes.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".tmp")
+    with open(temp, "wb") as fh:
+        pickle.dump({"version": version, "scopes": scopes}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temp, path)
+
+
 # --- the data files, the manifest, the zip -------------------------------------------------------------------
 
-def records(summary: Summary) -> Iterable[dict]:
-    for key, scope in summary.scopes.items():
-        for period in scope.periods:
-            record = summary.records[(key, period)]
-            yield {"scope": key, "period": period, **record.values, "suppressed": list(record.hidden)}
+def record_texts(key: str, period: str, record: Record) -> tuple[str, str, str]:
+    """(digest, JSON line, CSV rows) of one published record; the digest also tells a page whether it changed."""
+    line = json.dumps({"scope": key, "period": period, **record.values, "suppressed": list(record.hidden)},
+                      ensure_ascii=False)
+    # scope, period and keys are plain [a-z0-9_:.-] and values numbers: no CSV quoting is ever needed
+    rows = "".join(f"{key},{period},{path},{'' if value is None else value},"
+                   f"{'true' if path in record.hidden else 'false'}\n" for path, value in flatten(record.values))
+    return hashlib.sha1((line + repr(record.hidden)).encode()).hexdigest(), line, rows
 
 
-def indicators_json(summary: Summary) -> str:
-    return json.dumps({"generated_at": summary.generated_at, "data_as_of": summary.data_as_of,
-                       "suppression_k": summary.k, "records": list(records(summary))},
-                      ensure_ascii=False, indent=1) + "\n"
+def indicators_json(summary: Summary, texts: dict) -> str:
+    head = json.dumps({"generated_at": summary.generated_at, "data_as_of": summary.data_as_of,
+                       "suppression_k": summary.k}, ensure_ascii=False)[:-1]
+    return head + ', "records": [\n' + ",\n".join(line for _d, line, _r in texts.values()) + "\n]}\n"
 
 
-def indicators_csv(summary: Summary) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("scope", "period", "key", "value", "suppressed"))
-    for key, scope in summary.scopes.items():
-        for period in scope.periods:
-            record = summary.records[(key, period)]
-            for path, value in flatten(record.values):
-                writer.writerow((key, period, path, "" if value is None else value,
-                                 "true" if path in record.hidden else "false"))
-    return out.getvalue()
+def indicators_csv(texts: dict) -> str:
+    return "scope,period,key,value,suppressed\n" + "".join(rows for _d, _l, rows in texts.values())
 
 
 def site_files(folder: Path) -> list[str]:
     """Every file of the built site, as sorted paths relative to it."""
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    found = []
+    for root, _dirs, names in os.walk(folder):
+        base = os.path.relpath(root, folder).replace(os.sep, "/")
+        found.extend(name if base == "." else f"{base}/{name}" for name in names)
+    return sorted(found)
 
 
-def write_manifest(folder: Path, cache: Path) -> list[str]:
+def write_manifest(folder: Path, cache: Path) -> dict[str, str]:
     """SHA256SUMS (``sha256sum -c`` format); a file unchanged since the last build is not read again."""
     known_file = cache / "sha256.json"
     try:
         known = json.loads(known_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         known = {}
-    lines, now = [], {}
+    digests, stamps = {}, {}
     for rel in site_files(folder):
         if rel == MANIFEST:
             continue
         st = (folder / rel).stat()
-        stamp = f"{st.st_size}:{st.st_mtime_ns}"
-        digest = known.get(rel, [None, None])[1] if known.get(rel, [None])[0] == stamp else None
-        if digest is None:
-            digest = hashlib.sha256((folder / rel).read_bytes()).hexdigest()
-        now[rel] = [stamp, digest]
-        lines.append(f"{digest}  {rel}\n")
-    _write_text(folder / MANIFEST, "".join(lines))
-    _write_text(known_file, json.dumps(now))
-    return lines
+        stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        earlier = known.get(rel)
+        digests[rel] = earlier[1] if earlier and earlier[0] == stamp else \
+            hashlib.sha256((folder / rel).read_bytes()).hexdigest()
+        stamps[rel] = [stamp, digests[rel]]
+    _write_text(folder / MANIFEST, "".join(f"{digest}  {rel}\n" for rel, digest in digests.items()))
+    _write_text(known_file, json.dumps(stamps))
+    return digests
 
 
-def write_zip(folder: Path, target: Path) -> None:
-    """One zip of the whole folder (under its own name), replaced atomically."""
+def _deflate(path: Path) -> tuple[int, int, bytes]:
+    data = path.read_bytes()
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return zlib.crc32(data), len(data), packer.compress(data) + packer.flush()
+
+
+def write_zip(folder: Path, target: Path, digests: dict[str, str], cache: Path) -> None:
+    """One zip of the whole folder (under its own name), replaced atomically.
+
+    A file that has not changed since the last zip is copied over still
+    compressed; the others are compressed on two threads. Written by hand
+    (plain PKZIP with UTF-8 names): the ``zipfile`` module cannot copy a
+    compressed member, and is used instead when the zip would need ZIP64.
+    """
+    files = site_files(folder)
+    index_file = cache / "zip-index.json"
+    try:
+        zipped = json.loads(index_file.read_text(encoding="utf-8"))
+        old = zipfile.ZipFile(target)
+    except (OSError, ValueError, zipfile.BadZipFile):
+        zipped, old = {}, None
     temp = target.with_name(target.name + ".tmp")
-    with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for rel in site_files(folder):
-            archive.write(folder / rel, f"{folder.name}/{rel}")
+    try:
+        if len(files) >= 0xFFFF or sum((folder / rel).stat().st_size for rel in files) >= 0x7FFFFFFF:
+            with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for rel in files:
+                    archive.write(folder / rel, f"{folder.name}/{rel}")
+        else:
+            _write_zip_entries(folder, files, temp, digests, zipped, old)
+    finally:
+        if old is not None:
+            old.close()
     os.replace(temp, target)
+    _write_text(index_file, json.dumps({rel: digests.get(rel) for rel in files}))
+
+
+def _write_zip_entries(folder: Path, files: list[str], temp: Path, digests: dict, zipped: dict,
+                       old: zipfile.ZipFile | None) -> None:
+    reusable = {}
+    if old is not None:
+        for info in old.infolist():
+            rel = info.filename.partition("/")[2]
+            if info.compress_type == zipfile.ZIP_DEFLATED and rel in digests and zipped.get(rel) == digests[rel]:
+                reusable[rel] = info
+    fresh = [rel for rel in files if rel not in reusable]
+    with ThreadPoolExecutor(2) as pool:
+        packed = dict(zip(fresh, pool.map(_deflate, (folder / rel for rel in fresh))))
+    central = []
+    with open(temp, "wb") as fh:
+        for rel in files:
+            name = f"{folder.name}/{rel}".encode("utf-8")
+            if rel in reusable:
+                info = reusable[rel]
+                old.fp.seek(info.header_offset)
+                header = old.fp.read(30)
+                skip = struct.unpack("<HH", header[26:30])
+                old.fp.seek(info.header_offset + 30 + skip[0] + skip[1])
+                crc, size, data, stamp = info.CRC, info.file_size, old.fp.read(info.compress_size), info.date_time
+            else:
+                crc, size, data = packed[rel]
+                stamp = time.localtime((folder / rel).stat().st_mtime)[:6]
+            dos_time = stamp[3] << 11 | stamp[4] << 5 | stamp[5] // 2
+            dos_date = (max(stamp[0], 1980) - 1980) << 9 | stamp[1] << 5 | stamp[2]
+            offset = fh.tell()
+            fh.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, dos_time, dos_date, crc, len(data), size,
+                                 len(name), 0) + name + data)
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x314, 20, 0x800, 8, dos_time, dos_date,
+                                       crc, len(data), size, len(name), 0, 0, 0, 0, 0o100644 << 16, offset) + name)
+        start = fh.tell()
+        fh.write(b"".join(central))
+        fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), fh.tell() - start, start, 0))
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -366,36 +437,40 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
         progress("sites", i + 1, len(sites))
     generated_at = generated_at or datetime.now().astimezone().isoformat(timespec="seconds")
     lap("sites")
-    summary = summarise(tallies, k, generated_at)
+    records_file = cache / "outputs" / f"{hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]}.pickle"
+    earlier = load_records(records_file, version)
+    summary = summarise(tallies, k, generated_at,
+                        reuse={key: (digest, {p: StoredRecord(hidden, text) for p, (hidden, text) in periods.items()})
+                               for key, (digest, periods) in earlier.items()})
+    texts = {}
+    for key, scope in summary.scopes.items():
+        for period in scope.periods:
+            record = summary.records[(key, period)]
+            texts[(key, period)] = record.text if isinstance(record, StoredRecord) else \
+                record_texts(key, period, record)
     lap("indicators")
 
     app = create_summary_app(summary, questionnaires, out)
-    pages = page_list(summary)
-    hashes = page_hashes(app, summary, pages, version)
-    state_file = cache / f"pages-{hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:12]}.json"
-    try:
-        previous = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        previous = {}
-    unchanged = {url for url, digest in hashes.items() if previous.get(url) == digest}
+    existing = set(site_files(out))
+    pages = changed_pages(summary, {key: digest for key, (digest, _p) in earlier.items()}, existing)
     lap("changes")
-    total = len(pages)
-    done = iter(range(1, total + 1))
-    rendered = freeze_pages(app, pages, unchanged, lambda: progress("pages", next(done, total), total))
-    remove_stale(out, {url[1:] + ("index.html" if url.endswith("/") else "") for url in hashes} |
+    done = iter(range(1, len(pages) + 1))
+    freeze_pages(app, pages, lambda: progress("pages", next(done, len(pages)), len(pages)))
+    remove_stale(out, {page_path(e, v) for e, v in page_list(summary)} |
                  {f"static/{name}" for name in os.listdir(PACKAGE / "summary" / "static")})
-    _write_text(state_file, json.dumps(hashes))
     lap("pages")
 
-    _write_text(out / DATA_FILES[0], indicators_json(summary))
-    _write_text(out / DATA_FILES[1], indicators_csv(summary))
+    _write_text(out / DATA_FILES[0], indicators_json(summary, texts))
+    _write_text(out / DATA_FILES[1], indicators_csv(texts))
     progress("data", 1, 1)
     lap("data")
-    files = write_manifest(out, cache)
+    digests = write_manifest(out, cache)
     lap("manifest")
     zip_path = out.with_name(out.name + ".zip")
-    write_zip(out, zip_path)
+    write_zip(out, zip_path, digests, cache)
     progress("zip", 1, 1)
     lap("zip")
-    return Report(timings=timings, sites=len(sites), sites_read=read, pages=total, rendered=rendered, files=len(files) + 1,
+    save_records(records_file, version, summary, texts)
+    lap("cache")
+    return Report(timings=timings, sites=len(sites), sites_read=read, pages=len(page_list(summary)), rendered=len(pages), files=len(digests) + 1,
                   records=len(summary.records), data_as_of=summary.data_as_of, zip_path=zip_path, out=out)

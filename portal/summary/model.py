@@ -7,6 +7,7 @@ private can reach a page, ``indicators.json`` or ``indicators.csv``.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ class SiteTallies:
     tallies: dict[str, Counter]
     first_day: str | None
     last_day: str | None
+    digest: str = ""  # changes whenever the site's records do (the freeze's cache key)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Scope:
     children: list[str] = field(default_factory=list)
     months: dict[str, list[str]] = field(default_factory=dict)  # year -> its months, up to the scope's data
     last_day: str | None = None
+    digest: str = ""  # of its sites' digests and k: equal digests, equal records
 
     @property
     def years(self) -> list[str]:
@@ -84,13 +87,17 @@ def months_between(first_day: str, last_day: str) -> dict[str, list[str]]:
             for year in range(int(first_day[:4]), last_year + 1)}
 
 
-def summarise(sites: list[SiteTallies], k: int, generated_at: str) -> Summary:
+def summarise(sites: list[SiteTallies], k: int, generated_at: str,
+              reuse: dict[str, tuple[str, dict[str, Record]]] | None = None) -> Summary:
     """Every scope's records, suppressed with threshold ``k``.
 
     A scope has a page for each year and month from its first record to its
     latest one: a site whose data stop in March has no April yet (its latest
     date is shown instead of zeros that would look like no activity).
+    ``reuse`` maps a scope to (digest, its records by period) from an earlier
+    run: when the digest is the same, those records are taken as they are.
     """
+    reuse = reuse or {}
     data_as_of = max((s.last_day for s in sites if s.last_day), default=None)
     scopes: dict[str, Scope] = {"all": Scope("all", slug_of("all"), "Nacional", None)}
     members: dict[str, list[SiteTallies]] = {"all": list(sites)}
@@ -112,6 +119,11 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str) -> Summary:
         if not firsts:
             continue
         scope.months = months_between(min(firsts), scope.last_day)
+        scope.digest = hashlib.sha1(repr((k, [s.digest for s in members[key]])).encode()).hexdigest()
+        earlier = reuse.get(key)
+        if earlier and earlier[0] == scope.digest and all(s.digest for s in members[key]):
+            records.update(((key, period), record) for period, record in earlier[1].items())
+            continue
         for period in scope.periods:
             tally = combine(s.tallies.get(period, Counter()) for s in members[key])
             records[(key, period)] = Record(*publish(tally, k))

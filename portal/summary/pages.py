@@ -7,6 +7,7 @@ than through ``url_for`` (every page but the home page sits one folder down).
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable
 
 from flask import abort, current_app, render_template
@@ -211,7 +212,9 @@ def period_context(scope: Scope, period: str) -> dict:
 def home_context() -> dict:
     s = summary()
     context = overview_context(s.scopes["all"], base="")
-    context.update(generated_at=s.generated_at, data_as_of=short_date(s.data_as_of) if s.data_as_of else None)
+    made = datetime.fromisoformat(s.generated_at)
+    context.update(generated_at=f"{short_date(made)} {made:%H:%M}",
+                   data_as_of=short_date(s.data_as_of) if s.data_as_of else None)
     return context
 
 
