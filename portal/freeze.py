@@ -49,9 +49,17 @@ class FreezeError(Exception):
     """The summary cannot be built; the message is for a person."""
 
 
-def code_version() -> str:
-    """Changes whenever the code or templates that shape the output change (then everything is redone)."""
+def code_version(questionnaires: dict | None = None) -> str:
+    """Changes whenever the code, templates or questionnaire wording that shape the output change.
+
+    Pages show the questionnaires' answer labels, so rewording a form redoes everything too.
+    """
     digest = hashlib.sha256()
+    for qid, form in sorted((questionnaires or {}).items()):
+        try:
+            digest.update(qid.encode() + Path(form.path).read_bytes())
+        except OSError:
+            digest.update(qid.encode() + repr(form.title).encode() + form.version.encode())
     sources = [PACKAGE / "indicators.py", PACKAGE / "disclosure.py", PACKAGE / "charts.py", PACKAGE / "freeze.py",
                *sorted((PACKAGE / "summary").rglob("*.*")), *sorted((PACKAGE / "templates" / "summary").glob("*")),
                *sorted(TRANSLATIONS_FOLDER.glob("*/LC_MESSAGES/*.mo"))]
@@ -420,7 +428,7 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     out = Path(out)
     check_destination(out)
     cache = Path(instance_path) / "cache" / "freeze"
-    version = code_version()
+    version = code_version(questionnaires)
 
     timings, clock = {}, [time.perf_counter()]
 

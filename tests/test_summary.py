@@ -1,0 +1,799 @@
+"""The coordinators' static summary (``flask --app portal freeze``): disclosure control, what the
+pages and data files say, what never leaves a site, the zip and its checksums, rebuilds, the command."""
+import copy
+import csv
+import io
+import json
+import random
+import re
+import shutil
+import subprocess
+import zipfile
+from collections import Counter
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from portal import FORMS_FOLDER, create_app
+from portal.attendance import save_session
+from portal.db import get_registry, get_site_store
+from portal.demo import fill
+from portal.disclosure import flatten, publish
+from portal.freeze import build, create_summary_app
+from portal.indicators import combine, compute, finish, from_snapshot, select_scope, site_tallies
+from portal.participants import register
+from portal.registry import add_site, check_site, list_sites
+from portal.responses import save_response
+from portal.storage import site_path
+from portal.summary.model import summarise
+
+# PRODUCT.md section 8: every record of data/indicators.json has these, by these names.
+INDICATOR_KEYS = ("enrolled", "mean_age", "referral_source", "main_reason", "risk_level", "sessions_held",
+                  "attendances", "mean_attendance_per_session", "sessions_outside_health_centre_pct",
+                  "active_participants", "attended_any_pct", "attended_13_plus_pct", "attended_over_75_pct",
+                  "mean_sessions_attended", "exits", "exit_reason", "exit_questionnaires", "strategy_used_pct",
+                  "family_change_better_pct", "paired", "recognition_intake_mean", "recognition_exit_mean",
+                  "recognition_change_mean")
+BREAKDOWN_VALUES = {
+    "referral_source": ("friends", "partner_invitation", "health_staff", "justice", "media", "self", "other"),
+    "main_reason": ("improve_family", "stop_violence", "partner_request", "legal", "other"),
+    "risk_level": ("low", "medium", "high"),
+    "exit_reason": ("completed", "dropped_out", "transferred", "other"),
+}
+YEAR = 2025
+MAN_CODE = re.compile(rb"SITE-[A-C]-\d{4}-\d{4}")
+PLANTED = re.compile(rb"XQZ", re.IGNORECASE)  # in every free-text answer of the crafted data
+
+
+# --- the crafted data set -------------------------------------------------------------------------------------
+
+def new_instance(path):
+    """An instance like conftest's: SITE-A (Ciudad de México, 24 sessions), SITE-B (Jalisco, 20), and SITE-C
+    (Jalisco) registered but with no records yet."""
+    app = create_app({"TESTING": True, "INSTANCE_PATH": path, "SESSION_COOKIE_SECURE": False})
+    with app.app_context():
+        registry = get_registry()
+        add_site(registry, check_site("SITE-A", "Centro de Salud A", "09", 24))
+        add_site(registry, check_site("SITE-B", "Centro de Salud B", "14", 20))
+    return app
+
+
+def free_text(field, site, n):
+    """A distinctive answer of the kind men and facilitators write (with a name in it)."""
+    return f"Mi vecino Anselmo Quiroga {field} XQZ-{site}-{n:02d}"
+
+
+def fill_sites(app):
+    """Records entered through the portal's own functions, answers checked by the questionnaires:
+
+    SITE-A: 12 men join in September 2025 (7 by friends, 3 sent by the health centre, 1 by the media, 1
+    'other'; 6 to
+    improve the family, 5 to stop violence, 1 'other'), nine weekly sessions to 28 October, five men
+    stop coming after four sessions and leave on 7 October (4 drop out, 1 transferred), two answer the
+    exit questionnaire on 28 October. SITE-B: 6 men join in October, a seventh on 3 November (high
+    risk), six sessions to 11 November. Every free-text question that can be reached is answered.
+
+    Returns (participant codes, free texts planted).
+    """
+    forms = app.extensions["questionnaires"]
+    rng = random.Random(YEAR)
+    codes, texts = [], []
+
+    def answer(store, qid, code, day, fixed, user):
+        answers = fill(forms[qid], rng, fixed, day)
+        for name, value in fixed.items():
+            if isinstance(value, str) and "XQZ" in value and name in answers:
+                texts.append(value)
+        save_response(store, forms[qid], code, answers, "facilitator", user, day)
+        return answers
+
+    def recognition(yes):
+        items = ["rec_insults", "rec_jealousy_control", "rec_threats", "rec_isolation", "rec_push_hit",
+                 "rec_throw_objects", "rec_forced_sex", "rec_withhold_money", "rec_take_belongings",
+                 "rec_children_leverage"]
+        return {item: "yes" if i < yes else "no" for i, item in enumerate(items)}
+
+    with app.app_context():
+        # SITE-A
+        store = get_site_store("SITE-A")
+        men = [register(store, "SITE-A", "2025-A", date(YEAR, 9, 1), "fac_a") for _ in range(12)]
+        codes += men
+        for i, man in enumerate(men):
+            day = date(YEAR, 9, 2)
+            referral = ("friends",) * 7 + ("health_staff",) * 3 + ("media", "other")
+            referral = referral[i]
+            reason = "improve_family" if i < 6 else "stop_violence" if i < 11 else "other"
+            answer(store, "intake", man, day, {
+                "age": str(20 + 3 * i), "referral_source": referral, "main_reason": reason,
+                "referral_source_other": free_text("llegó por", "A", i),
+                "main_reason_other": free_text("razón", "A", i),
+                "expectations": free_text("espera", "A", i), **recognition(i % 4)}, "fac_a")
+            answer(store, "facilitator_intake", man, day, {
+                "interview_date": day.isoformat(), "consent_given": "yes", "eligible": "yes",
+                "risk_level": "low" if i < 6 else "medium", "notes": free_text("nota inicial", "A", i)}, "fac_a")
+        for j in range(9):
+            held = date(YEAR, 9, 2) + timedelta(weeks=j)
+            save_session(store, group_code="2025-A", number=j + 1, held_on=held,
+                         venue="community" if j % 3 == 2 else "health_centre",
+                         present=men if j < 4 else men[:7], sessions_in_program=24, user="fac_a")
+        for i in range(7, 12):
+            reason = "dropped_out" if i < 11 else "transferred"
+            answer(store, "facilitator_exit", men[i], date(YEAR, 10, 7), {
+                "exit_date": f"{YEAR}-10-07", "exit_reason": reason,
+                "transfer_site_note": free_text("se fue a", "A", i), "notes": free_text("nota de egreso", "A", i)},
+                "fac_a")
+        for i in (0, 1):
+            answer(store, "exit", men[i], date(YEAR, 10, 28), {
+                "strategy_used": "yes", "strategies": ["time_out", "other"],
+                "strategies_other": free_text("estrategia", "A", i), "family_change": "better",
+                "comments": free_text("comentario", "A", i), **recognition(6 + i)}, "fac_a")
+
+        # SITE-B
+        store = get_site_store("SITE-B")
+        men = [register(store, "SITE-B", "2025-B", date(YEAR, 10, 6), "fac_b") for _ in range(6)]
+        men.append(register(store, "SITE-B", "2025-B", date(YEAR, 11, 3), "fac_b"))
+        codes += men
+        for i, man in enumerate(men):
+            day = date(YEAR, 10, 6) if i < 6 else date(YEAR, 11, 3)
+            answer(store, "intake", man, day, {
+                "age": str(30 + i), "referral_source": "friends", "main_reason": "stop_violence",
+                "expectations": free_text("espera", "B", i), **recognition(2)}, "fac_b")
+            answer(store, "facilitator_intake", man, day, {
+                "interview_date": day.isoformat(), "consent_given": "yes", "eligible": "yes",
+                "risk_level": "low" if i < 6 else "high", "notes": free_text("nota inicial", "B", i)}, "fac_b")
+        for j in range(6):
+            held = date(YEAR, 10, 7) + timedelta(weeks=j)
+            save_session(store, group_code="2025-B", number=j + 1, held_on=held, venue="health_centre",
+                         present=men[:6] if j < 4 else men, sessions_in_program=20, user="fac_b")
+    assert len(texts) == 12 * 2 + 2 + 5 + 1 + 2 * 2 + 7 * 2  # every planted answer was kept by the forms
+    return codes, texts
+
+
+def freeze(app, out, k=5, generated_at=None):
+    with app.app_context():
+        return build(app.instance_path, list_sites(get_registry()), app.extensions["questionnaires"], Path(out), k,
+                     generated_at=generated_at)
+
+
+def site_data(app):
+    """Every site's records, read from its store as the freeze reads them."""
+    with app.app_context():
+        return [from_snapshot(s.code, s.state, s.sessions, get_site_store(s.code).read())
+                for s in list_sites(get_registry())]
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    root = tmp_path_factory.mktemp("crafted")
+    app = new_instance(root / "instance")
+    with app.app_context():
+        add_site(get_registry(), check_site("SITE-C", "Centro Comunitario C", "14", 24))
+    codes, texts = fill_sites(app)
+    out = root / "resumen"
+    report = freeze(app, out)
+    return {"app": app, "out": out, "report": report, "codes": codes, "texts": texts,
+            "json": json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))}
+
+
+_DEMO: dict = {}
+
+
+def demo_summary(tmp_path_factory):
+    """The demo year 2010 (19 sites in 8 states), frozen once per test session: (app, folder, report)."""
+    if not _DEMO:
+        root = tmp_path_factory.mktemp("demo-summary")
+        app = create_app({"TESTING": True, "INSTANCE_PATH": root / "instance"})
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        _DEMO.update(app=app, out=root / "resumen", report=freeze(app, root / "resumen"))
+    return _DEMO["app"], _DEMO["out"], _DEMO["report"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return demo_summary(tmp_path_factory)
+
+
+# --- reading the output back ----------------------------------------------------------------------------------
+
+class Tables(HTMLParser):
+    """Every table of a page: its caption and its rows, each cell as (text, CSS classes inside it)."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.tables, self.cell, self.in_caption = [], None, False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption":
+            self.in_caption = True
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append([])
+        elif tag in ("td", "th") and self.tables:
+            self.cell = {"text": "", "classes": classes}
+            self.tables[-1]["rows"][-1].append(self.cell)
+        elif self.cell is not None:
+            self.cell["classes"] |= classes
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self.in_caption = False
+        elif tag in ("td", "th"):
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.in_caption:
+            self.tables[-1]["caption"] += data
+        elif self.cell is not None:
+            self.cell["text"] += data
+
+    def row(self, label):
+        """The cells after the row heading ``label`` (the only row with it)."""
+        found = [row[1:] for table in self.tables for row in table["rows"]
+                 if row and row[0]["text"].strip() == label]
+        assert len(found) == 1, (label, len(found))
+        return found[0]
+
+    def breakdown(self, labels):
+        """{label: (count cell, percent cell)} of the table whose rows are exactly these answers."""
+        for table in self.tables:
+            heads = [row[0]["text"].strip() for row in table["rows"][1:]]
+            if heads == labels:
+                return {row[0]["text"].strip(): (row[1], row[2]) for row in table["rows"][1:]}
+        raise AssertionError(f"no table with the rows {labels}")
+
+
+def choice_labels(app, qid, name):
+    return [c.label["es"] for c in app.extensions["questionnaires"][qid].question(name).choices]
+
+
+def record_of(data, scope, period):
+    found = [r for r in data["records"] if r["scope"] == scope and r["period"] == period]
+    assert len(found) == 1, (scope, period, len(found))
+    return found[0]
+
+
+def values_of(record):
+    return {key: value for key, value in record.items() if key not in ("scope", "period", "suppressed")}
+
+
+def csv_rows(out):
+    with open(out / "data" / "indicators.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def files_of(folder):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def pct_shown(text, value):
+    """The percentage ``value`` (one decimal) written anywhere in ``text`` as a number of its own."""
+    whole, decimal = f"{value:.1f}".split(".")
+    return re.search(rf"(?<![\d.,]){whole}[.,]{decimal}(?!\d)", text) is not None
+
+
+def sha256sum_check(folder):
+    return subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+
+
+# --- disclosure.publish on hand-made tallies ------------------------------------------------------------------
+
+# count indicator -> the tally key that counts men (or their visits) behind it
+COUNT_KEYS = {"enrolled": "enrolled", "attendances": "attendances", "active_participants": "active_participants",
+              "exits": "exits", "exit_questionnaires": "exit_questionnaires", "paired": "paired"}
+
+
+@pytest.mark.parametrize("k", [5, 3])
+@pytest.mark.parametrize("indicator", list(COUNT_KEYS))
+def test_counts_from_1_to_k_minus_1_are_hidden_and_zero_is_published(indicator, k):
+    for n in range(1, k):
+        values, hidden = publish(Counter({COUNT_KEYS[indicator]: n}), k)
+        assert values[indicator] is None and hidden[indicator] == "small", (n, k)
+    for n in (0, k, k + 7):
+        values, hidden = publish(Counter({COUNT_KEYS[indicator]: n}), k)
+        assert values[indicator] == n and indicator not in hidden, (n, k)
+
+
+@pytest.mark.parametrize("k", [5, 3])
+@pytest.mark.parametrize("indicator, numerator, denominator", [
+    ("attended_any_pct", "cohort_any", "cohort"), ("attended_13_plus_pct", "cohort_13", "cohort"),
+    ("attended_over_75_pct", "cohort_over_75", "cohort"), ("strategy_used_pct", "strategy_yes", "strategy_n"),
+    ("family_change_better_pct", "family_better", "family_n")])
+def test_a_percentage_over_few_men_or_standing_for_few_men_is_hidden(indicator, numerator, denominator, k):
+    def shown(num, den):
+        values, hidden = publish(Counter({numerator: num, denominator: den, "cohort": den if denominator == "cohort"
+                                          else 0}), k)
+        assert (values[indicator] is None) == (indicator in hidden)
+        return values[indicator]
+
+    assert shown(0, k - 1) is None and shown(k - 1, k - 1) is None  # fewer than k men behind it
+    assert shown(0, k) == 0.0 and shown(k, k) == 100.0  # zero is published as zero
+    for num in range(1, k):  # 20% of 10 men tells that 2 men did it
+        assert shown(num, 10 * k) is None
+    assert shown(k, 2 * k) == 50.0 and shown(2 * k - 1, 2 * k) == pytest.approx(100 * (2 * k - 1) / (2 * k), abs=0.05)
+
+
+@pytest.mark.parametrize("k", [5, 3])
+@pytest.mark.parametrize("indicator, men, extra", [
+    ("mean_age", "age_n", {"age_sum": 30}), ("mean_sessions_attended", "cohort", {"cohort_sessions": 7}),
+    ("recognition_intake_mean", "paired", {"recognition_intake_sum": 4}),
+    ("recognition_exit_mean", "paired", {"recognition_exit_sum": 9}),
+    ("recognition_change_mean", "paired", {"recognition_intake_sum": 4, "recognition_exit_sum": 9})])
+def test_a_mean_over_fewer_than_k_men_is_hidden(indicator, men, extra, k):
+    for n in range(1, k):
+        values, hidden = publish(Counter({men: n, **{key: v * n for key, v in extra.items()}}), k)
+        assert values[indicator] is None and hidden[indicator] == "small"
+    values, hidden = publish(Counter({men: k, **{key: v * k for key, v in extra.items()}}), k)
+    assert indicator not in hidden and values[indicator] == finish(Counter({men: k, **{
+        key: v * k for key, v in extra.items()}}))[indicator] is not None
+    values, hidden = publish(Counter(), k)
+    assert values[indicator] is None and indicator not in hidden  # absent, not hidden
+
+
+@pytest.mark.parametrize("k", [5, 3])
+def test_figures_about_sessions_alone_are_never_hidden_but_attendances_are(k):
+    values, hidden = publish(Counter(sessions_held=1, sessions_outside=1, attendances=1), k)
+    assert values["sessions_held"] == 1 and values["sessions_outside_health_centre_pct"] == 100.0
+    assert values["attendances"] is None and hidden["attendances"] == "small"
+    assert values["mean_attendance_per_session"] is None and hidden["mean_attendance_per_session"] == "small"
+    values, hidden = publish(Counter(sessions_held=3, sessions_outside=2, attendances=k - 1), k)
+    assert values["sessions_outside_health_centre_pct"] == 66.7 and "sessions_held" not in hidden
+    assert "sessions_outside_health_centre_pct" not in hidden and values["mean_attendance_per_session"] is None
+    values, hidden = publish(Counter(sessions_held=2, attendances=k), k)
+    assert values["attendances"] == k and values["mean_attendance_per_session"] == k / 2 and not hidden
+    values, hidden = publish(Counter(sessions_held=2), k)
+    assert values["attendances"] == 0 and values["mean_attendance_per_session"] == 0.0 and not hidden
+
+
+def breakdown_tally(name, counts):
+    return Counter({f"{name}.": sum(counts.values()), **{f"{name}.{c}": n for c, n in counts.items()}})
+
+
+@pytest.mark.parametrize("k", [5, 3])
+def test_one_hidden_category_hides_the_smallest_non_zero_other(k):
+    tally = breakdown_tally("referral_source", {"friends": 10 * k, "health_staff": k + 1, "media": k - 1,
+                                                "self": k + 3})
+    tally["enrolled"] = 13 * k + 3
+    values, hidden = publish(tally, k)
+    cells = values["referral_source"]
+    assert hidden["referral_source.media.count"] == hidden["referral_source.media.pct"] == "small"
+    assert hidden["referral_source.health_staff.count"] == hidden["referral_source.health_staff.pct"] == "complement"
+    assert cells["media"] == cells["health_staff"] == {"count": None, "pct": None}
+    assert cells["friends"]["count"] == 10 * k and cells["self"]["count"] == k + 3
+    for zero in ("partner_invitation", "justice", "other"):  # zero is published as zero
+        assert cells[zero] == {"count": 0, "pct": 0.0}
+    assert {path for path in hidden if path.startswith("referral_source.")} == {
+        "referral_source.media.count", "referral_source.media.pct", "referral_source.health_staff.count",
+        "referral_source.health_staff.pct"}
+    assert values["enrolled"] == 13 * k + 3  # the total stays: the two hidden ones cannot be told apart
+
+
+@pytest.mark.parametrize("k", [5, 3])
+def test_one_hidden_category_and_only_zeros_beside_it_hides_one_zero(k):
+    tally = breakdown_tally("risk_level", {"high": 1})
+    values, hidden = publish(tally, k)
+    risk = {path: why for path, why in hidden.items() if path.startswith("risk_level.")}
+    assert risk["risk_level.high.count"] == "small"
+    complements = [c for c in ("low", "medium") if risk.get(f"risk_level.{c}.count") == "complement"]
+    assert len(complements) == 1  # one zero hidden: the reader cannot tell which one holds the man
+    assert values["risk_level"][complements[0]]["count"] is None
+    other = ({"low", "medium"} - set(complements)).pop()
+    assert values["risk_level"][other]["count"] == 0
+
+
+@pytest.mark.parametrize("k", [5, 3])
+def test_two_hidden_categories_need_no_complement(k):
+    tally = breakdown_tally("exit_reason", {"completed": 4 * k, "dropped_out": k - 1, "transferred": 1,
+                                            "other": k})
+    tally["exits"] = 6 * k
+    values, hidden = publish(tally, k)
+    assert {path: why for path, why in hidden.items() if path.startswith("exit_reason.")} == {
+        "exit_reason.dropped_out.count": "small", "exit_reason.dropped_out.pct": "small",
+        "exit_reason.transferred.count": "small", "exit_reason.transferred.pct": "small"}
+    assert values["exit_reason"]["completed"] == {"count": 4 * k, "pct": 66.7}
+    assert values["exit_reason"]["other"] == {"count": k, "pct": 16.7}
+    assert values["exits"] == 6 * k
+
+
+def test_a_breakdown_over_fewer_than_k_men_hides_its_percentages():
+    values, hidden = publish(breakdown_tally("main_reason", {"improve_family": 3, "legal": 1}), 3)
+    # improve_family (3) is published; legal (1) is small; its complement is improve_family, the only non-zero
+    assert hidden["main_reason.legal.count"] == "small" and hidden["main_reason.improve_family.count"] == "complement"
+    values, hidden = publish(breakdown_tally("main_reason", {"improve_family": 4}), 5)
+    assert values["main_reason"]["improve_family"] == {"count": None, "pct": None}
+    assert all(values["main_reason"][c]["pct"] is None for c in BREAKDOWN_VALUES["main_reason"])  # 0 of 4 men
+
+
+def test_publish_changes_nothing_but_the_hidden_values():
+    rng = random.Random(7)
+    keys = ["enrolled", "age_n", "age_sum", "cohort", "cohort_sessions", "cohort_any", "cohort_13", "cohort_over_75",
+            "sessions_held", "attendances", "sessions_outside", "active_participants", "exits", "exit_questionnaires",
+            "strategy_n", "strategy_yes", "family_n", "family_better", "paired", "recognition_intake_sum",
+            "recognition_exit_sum"]
+    for _ in range(200):
+        k = rng.choice([2, 3, 5, 10])
+        tally = Counter({key: rng.choice([0, 1, 2, 4, 5, 9, 30]) for key in keys})
+        for name, categories in BREAKDOWN_VALUES.items():
+            tally.update(breakdown_tally(name, {c: rng.choice([0, 0, 1, 3, 5, 12]) for c in categories}))
+        values, hidden = publish(tally, k)
+        plain = dict(flatten(finish(tally)))
+        shown = dict(flatten(values))
+        assert list(shown) == list(plain)
+        assert set(hidden) <= set(plain) and set(hidden.values()) <= {"small", "complement"}
+        for path, value in shown.items():
+            assert value == (None if path in hidden else plain[path]), (path, tally, k)
+        for name in BREAKDOWN_VALUES:  # never exactly one hidden count in a breakdown
+            assert sum(f"{name}.{c}.count" in hidden for c in BREAKDOWN_VALUES[name]) != 1
+    with pytest.raises(ValueError):
+        publish(Counter(enrolled=1), 1)
+
+
+# --- the frozen site of the crafted data ----------------------------------------------------------------------
+
+def test_small_cells_show_as_fewer_than_k_and_their_complement_is_hidden(crafted):
+    app, out, data = crafted["app"], crafted["out"], crafted["json"]
+    reasons = dict(zip(BREAKDOWN_VALUES["main_reason"], choice_labels(app, "intake", "main_reason")))
+    referrals = dict(zip(BREAKDOWN_VALUES["referral_source"], choice_labels(app, "intake", "referral_source")))
+    rows = {row["key"]: row for row in csv_rows(out) if (row["scope"], row["period"]) == ("site:SITE-A", "2025-09")}
+
+    for scope, page in (("site:SITE-A", "sitio-SITE-A/2025-09.html"), ("state:09", "estado-09/2025-09.html"),
+                        ("all", "nacional/2025-09.html")):
+        html = (out / page).read_text(encoding="utf-8")
+        tables = Tables(html)
+        count, share = tables.breakdown(list(reasons.values()))[reasons["other"]]  # 1 man
+        assert count["text"].strip() == "<5" and share["text"].strip() == "<5"
+        count, share = tables.breakdown(list(reasons.values()))[reasons["stop_violence"]]  # 5 men, its complement
+        assert "hidden-complement" in count["classes"] and not re.search(r"\d", count["text"] + share["text"])
+        count, share = tables.breakdown(list(reasons.values()))[reasons["improve_family"]]
+        assert count["text"].strip() == "6" and pct_shown(share["text"], 50.0)
+        for small in ("health_staff", "media", "other"):  # 3, 1 and 1 men
+            count, share = tables.breakdown(list(referrals.values()))[referrals[small]]
+            assert count["text"].strip() == "<5" and share["text"].strip() == "<5"
+        count, share = tables.breakdown(list(referrals.values()))[referrals["friends"]]  # three hidden: no complement
+        assert count["text"].strip() == "7" and pct_shown(share["text"], 58.3)
+        assert tables.row("Hombres que ingresaron")[0]["text"].strip() == "12"
+        for hidden_pct in (41.7, 25.0, 8.3):  # 5, 3 and 1 of 12 men: not in a table, not in a chart
+            assert not pct_shown(html, hidden_pct), (page, hidden_pct)
+
+        record = record_of(data, scope, "2025-09")
+        assert record["enrolled"] == 12
+        assert record["main_reason"]["other"] == record["main_reason"]["stop_violence"] == {"count": None, "pct": None}
+        assert record["main_reason"]["improve_family"] == {"count": 6, "pct": 50.0}
+        assert record["referral_source"]["health_staff"] == {"count": None, "pct": None}
+        assert record["referral_source"]["friends"] == {"count": 7, "pct": 58.3}
+        assert {"main_reason.other.count", "main_reason.other.pct", "main_reason.stop_violence.count",
+                "main_reason.stop_violence.pct", "referral_source.health_staff.count",
+                "referral_source.other.count"} <= set(record["suppressed"])
+        assert "referral_source.friends.count" not in record["suppressed"]
+
+    for key in ("main_reason.other.count", "main_reason.stop_violence.count", "main_reason.stop_violence.pct",
+                "referral_source.health_staff.count"):
+        assert rows[key]["value"] == "" and rows[key]["suppressed"] == "true", rows[key]
+    assert rows["main_reason.improve_family.count"]["value"] == "6"
+    assert rows["main_reason.improve_family.count"]["suppressed"] == "false"
+    assert rows["enrolled"]["value"] == "12" and rows["main_reason.legal.count"]["value"] == "0"
+
+    # One man joined SITE-B in November: the page shows <5, and his high risk cannot be read from its zeros.
+    tables = Tables((out / "sitio-SITE-B" / "2025-11.html").read_text(encoding="utf-8"))
+    assert tables.row("Hombres que ingresaron")[0]["text"].strip() == "<5"
+    risk = tables.breakdown(choice_labels(app, "facilitator_intake", "risk_level"))
+    shown = [count["text"].strip() for count, _share in risk.values()]
+    assert shown.count("<5") == 1 and shown.count("0") == 1 and not re.search(r"\d", "".join(shown).replace("0", "")
+                                                                                        .replace("<5", ""))
+    record = record_of(data, "site:SITE-B", "2025-11")
+    assert record["enrolled"] is None and "enrolled" in record["suppressed"]
+    assert record["risk_level"]["high"]["count"] is None
+    assert [record["risk_level"][c]["count"] for c in ("low", "medium")].count(None) == 1
+    # Five men left SITE-A in October: the count is published, the reasons (4 and 1) are not.
+    record = record_of(data, "site:SITE-A", "2025-10")
+    assert record["exits"] == 5 and record["exit_reason"]["dropped_out"]["count"] is None
+    assert record["exit_reason"]["transferred"]["count"] is None and record["exit_questionnaires"] is None
+    assert record["strategy_used_pct"] is None and record["recognition_change_mean"] is None
+
+
+def test_no_participant_code_or_free_text_leaves_the_site(crafted):
+    out, codes, texts = crafted["out"], crafted["codes"], crafted["texts"]
+    # the data really hold them: a scan that finds nothing must be looking at something
+    stored = b"".join(site_path(crafted["app"].instance_path, code).read_bytes() for code in ("SITE-A", "SITE-B"))
+    assert all(code.encode() in stored for code in codes) and all(t.encode() in stored for t in texts)
+
+    def scan(name, content):
+        assert not MAN_CODE.search(content), (name, MAN_CODE.search(content).group())
+        assert not PLANTED.search(content), name
+        for text in texts:
+            assert text.encode() not in content and text.lower().encode() not in content.lower(), name
+        assert b"Anselmo" not in content and b"Quiroga" not in content, name
+
+    for rel in files_of(out):
+        scan(rel, (out / rel).read_bytes())
+        scan(rel, rel.encode())
+    with zipfile.ZipFile(crafted["report"].zip_path) as archive:
+        for info in archive.infolist():
+            scan(info.filename, info.filename.encode())
+            scan(info.filename, archive.read(info))
+
+
+def assert_agrees_with_indicator_module(data, sites):
+    """Every record is ``disclosure.publish`` of its scope's tally, and each published figure is what
+    ``indicators.compute`` gives for the scope and period."""
+    days = [d for s in sites for d in [p["enrolled_on"] for p in s.participants] + [x["date"] for x in s.sessions]
+            + [r["submitted_on"] for r in s.responses]]
+    assert set(data) >= {"generated_at", "data_as_of", "suppression_k", "records"}
+    assert data["data_as_of"] == max(days)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)?", data["generated_at"])
+    assert len(data["records"]) == len({(r["scope"], r["period"]) for r in data["records"]})
+    hidden_somewhere = published_somewhere = 0
+    for record in data["records"]:
+        scope, period = record["scope"], record["period"]
+        assert set(values_of(record)) == set(INDICATOR_KEYS), (scope, period)
+        for name, categories in BREAKDOWN_VALUES.items():
+            assert set(record[name]) == set(categories)
+            assert all(set(cell) == {"count", "pct"} for cell in record[name].values())
+        members = select_scope(sites, scope)
+        assert members, scope
+        tally = combine(site_tallies(site, data["data_as_of"], only=period).get(period, Counter())
+                        for site in members)
+        values, hidden = publish(tally, data["suppression_k"])
+        assert values_of(record) == values, (scope, period)
+        assert record["suppressed"] == list(hidden), (scope, period)
+        plain = compute(members, period, data["data_as_of"])
+        for path, value in flatten(plain):
+            shown = dict(flatten(values_of(record)))[path]
+            if path in hidden:
+                assert shown is None
+                hidden_somewhere += 1
+            else:
+                assert shown == value, (scope, period, path)
+                published_somewhere += value is not None
+    assert hidden_somewhere and published_somewhere > hidden_somewhere  # both kinds were really compared
+
+
+@pytest.mark.parametrize("dataset", ["crafted", "demo"])
+def test_indicators_json_agrees_with_the_indicator_module(dataset, request):
+    if dataset == "crafted":
+        crafted = request.getfixturevalue("crafted")
+        app, out, report = crafted["app"], crafted["out"], crafted["report"]
+    else:
+        app, out, report = request.getfixturevalue("demo")
+    data = json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))
+    sites = site_data(app)
+    assert data["suppression_k"] == 5
+    assert len(data["records"]) == report.records
+    assert_agrees_with_indicator_module(data, sites)
+    assert data["data_as_of"] == report.data_as_of
+
+
+def test_every_scope_has_its_year_and_months_and_a_page_for_each(crafted):
+    out, data = crafted["out"], crafted["json"]
+    periods = {}
+    for record in data["records"]:
+        periods.setdefault(record["scope"], []).append(record["period"])
+    assert set(periods) == {"all", "state:09", "state:14", "site:SITE-A", "site:SITE-B"}  # SITE-C has no data yet
+    last = {"site:SITE-A": 10, "state:09": 10, "site:SITE-B": 11, "state:14": 11, "all": 11}
+    first = {"site:SITE-A": 9, "state:09": 9, "site:SITE-B": 10, "state:14": 10, "all": 9}
+    slugs = {"all": "nacional", "state:09": "estado-09", "state:14": "estado-14", "site:SITE-A": "sitio-SITE-A",
+             "site:SITE-B": "sitio-SITE-B"}
+    for scope, found in periods.items():
+        assert "2025" in found and len(found) == len(set(found))
+        months = sorted(p for p in found if len(p) == 7)
+        assert {f"2025-{m:02d}" for m in range(first[scope], last[scope] + 1)} <= set(months), scope
+        assert months[-1] == f"2025-{last[scope]:02d}", scope  # no month after the scope's latest record
+        pages = {p.stem for p in (out / slugs[scope]).glob("*.html") if p.stem != "index"}
+        assert pages == set(found), scope
+    assert data["data_as_of"] == "2025-11-11"
+    assert (out / "estado-09" / "index.html").is_file() and (out / "sitio-SITE-A" / "index.html").is_file()
+    overview = (out / "estado-14" / "index.html").read_text(encoding="utf-8")
+    assert "Centro de Salud B" in overview and "Centro Comunitario C" in overview  # a new site is listed
+    assert "Centro de Salud A" in (out / "estado-09" / "index.html").read_text(encoding="utf-8")
+
+
+def test_indicators_csv_holds_the_same_as_the_json(crafted):
+    out, data = crafted["out"], crafted["json"]
+    rows = csv_rows(out)
+    assert list(rows[0]) == ["scope", "period", "key", "value", "suppressed"]
+    expected = [(r["scope"], r["period"], path, "" if value is None else str(value),
+                 "true" if path in r["suppressed"] else "false")
+                for r in data["records"] for path, value in flatten(values_of(r))]
+    assert [tuple(row.values()) for row in rows] == expected
+    assert any(row["suppressed"] == "true" for row in rows) and any(row["value"] == "0" for row in rows)
+
+
+def test_the_zip_holds_the_folder_and_the_checksums_verify(crafted, tmp_path):
+    out, report = crafted["out"], crafted["report"]
+    assert report.zip_path == out.with_name("resumen.zip") and report.zip_path.is_file()
+    files = files_of(out)
+    assert {"index.html", "metodologia.html", "SHA256SUMS", "data/indicators.json", "data/indicators.csv"} <= set(files)
+    with zipfile.ZipFile(report.zip_path) as archive:
+        assert archive.testzip() is None
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+        assert sorted(names) == [f"resumen/{rel}" for rel in files]
+        for rel in files:
+            assert archive.read(f"resumen/{rel}") == (out / rel).read_bytes(), rel
+    manifest = (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split("  ", 1)[1] for line in manifest) == [f for f in files if f != "SHA256SUMS"]
+    assert all(re.fullmatch(r"[0-9a-f]{64}  \S.*", line) for line in manifest)
+    check = sha256sum_check(out)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    copy_of = tmp_path / "copia"
+    shutil.copytree(out, copy_of)
+    page = copy_of / "sitio-SITE-A" / "2025-09.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(">12<", ">13<", 1), encoding="utf-8")
+    check = sha256sum_check(copy_of)
+    assert check.returncode != 0 and "sitio-SITE-A/2025-09.html: FAILED" in check.stdout
+    (copy_of / "data" / "indicators.csv").unlink()
+    assert sha256sum_check(copy_of).returncode != 0
+
+
+def test_pages_are_in_spanish(crafted):
+    out = crafted["out"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Todos los sitios" in index and "Cómo se hacen las cifras" in index
+    methodology = (out / "metodologia.html").read_text(encoding="utf-8")
+    assert "<h1>Cómo se hacen las cifras</h1>" in methodology and "k = 5" in methodology
+    english = ["All sites", "How the figures are made", "Men who joined", "Sessions held", "Breakdowns", "hidden<",
+               "Charts", "Data up to", "Year by year", "fewer than"]
+    for rel in files_of(out):
+        if rel.endswith(".html"):
+            html = (out / rel).read_text(encoding="utf-8")
+            assert '<html lang="es">' in html, rel
+            assert not [word for word in english if word in html], rel
+    assert "Septiembre de 2025" in (out / "sitio-SITE-A" / "2025-09.html").read_text(encoding="utf-8")
+
+
+def test_the_summary_app_holds_the_summary_pages_alone(crafted):
+    app = crafted["app"]
+    summary_app = create_summary_app(summarise([], 5, "2025-12-01T10:00:00-06:00"), app.extensions["questionnaires"],
+                                     crafted["out"])
+    endpoints = {rule.endpoint for rule in summary_app.url_map.iter_rules()}
+    assert endpoints and all(e.startswith("summary.") for e in endpoints), endpoints
+    assert {"summary.home", "summary.methodology"} <= endpoints
+    portal_endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    staff_like = {e for e in portal_endpoints if not e.startswith("summary.")}
+    assert staff_like and not staff_like & endpoints  # the portal's own pages (sign-in, sites, forms) are not there
+    rules = [rule.rule for rule in summary_app.url_map.iter_rules()]
+    assert not [r for r in rules if re.search(r"entrar|salir|sitio/|cuestionario|admin", r)], rules
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+
+def test_freeze_command_prints_spanish_and_applies_k(crafted, tmp_path):
+    runner = crafted["app"].test_cli_runner()
+    result = runner.invoke(args=["freeze", "--out", str(tmp_path / "resumen")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Resumen de 3 sitios: \d+ páginas", result.output), result.output
+    assert "sha256sum -c SHA256SUMS" in result.output and str(tmp_path / "resumen.zip") in result.output
+    data = json.loads((tmp_path / "resumen" / "data" / "indicators.json").read_text(encoding="utf-8"))
+    assert data["suppression_k"] == 5
+    assert record_of(data, "site:SITE-A", "2025-09")["referral_source"]["health_staff"]["count"] is None
+    assert_agrees_with_indicator_module(data, site_data(crafted["app"]))
+
+    result = runner.invoke(args=["freeze", "--out", str(tmp_path / "k3"), "--k", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "k3" / "data" / "indicators.json").read_text(encoding="utf-8"))
+    assert data["suppression_k"] == 3
+    assert_agrees_with_indicator_module(data, site_data(crafted["app"]))
+    record = record_of(data, "site:SITE-A", "2025-09")
+    assert record["referral_source"]["health_staff"] == {"count": 3, "pct": 25.0}  # 3 men: shown when k = 3
+    assert record["referral_source"]["other"]["count"] is None  # 1 man: still hidden
+    html = (tmp_path / "k3" / "sitio-SITE-A" / "2025-09.html").read_text(encoding="utf-8")
+    assert "&lt;3" in html and "&lt;5" not in html
+    referrals = dict(zip(BREAKDOWN_VALUES["referral_source"], choice_labels(crafted["app"], "intake",
+                                                                            "referral_source")))
+    count, share = Tables(html).breakdown(list(referrals.values()))[referrals["health_staff"]]
+    assert count["text"].strip() == "3" and pct_shown(share["text"], 25.0)
+    assert "k = 3" in (tmp_path / "k3" / "metodologia.html").read_text(encoding="utf-8")
+
+    result = runner.invoke(args=["freeze", "--out", str(tmp_path / "k1"), "--k", "1"])
+    assert result.exit_code != 0 and not (tmp_path / "k1" / "index.html").exists()
+
+
+def test_freeze_command_refuses_a_folder_with_other_files(crafted, tmp_path):
+    runner = crafted["app"].test_cli_runner()
+    busy = tmp_path / "documentos"
+    busy.mkdir()
+    (busy / "informe.docx").write_bytes(b"not mine")
+    result = runner.invoke(args=["freeze", "--out", str(busy)])
+    assert result.exit_code != 0
+    assert "ya tiene otros archivos" in result.output and str(busy) in result.output
+    assert (busy / "informe.docx").read_bytes() == b"not mine" and sorted(busy.iterdir()) == [busy / "informe.docx"]
+    assert not busy.with_name("documentos.zip").exists()
+
+    empty = tmp_path / "vacia"
+    empty.mkdir()
+    result = runner.invoke(args=["freeze", "--out", str(empty)])
+    assert result.exit_code == 0, result.output
+    assert (empty / "index.html").is_file() and (empty / "SHA256SUMS").is_file()
+    result = runner.invoke(args=["freeze", "--out", str(empty)])  # an earlier summary: brought up to date
+    assert result.exit_code == 0, result.output
+    assert sha256sum_check(empty).returncode == 0
+
+
+# --- rebuilding -----------------------------------------------------------------------------------------------
+
+def snapshot(folder):
+    return {rel: ((folder / rel).stat().st_mtime_ns, (folder / rel).read_bytes()) for rel in files_of(folder)}
+
+
+def test_a_rebuild_renders_only_the_pages_that_changed(app, tmp_path):
+    fill_sites(app)
+    out = tmp_path / "resumen"
+    first = freeze(app, out, generated_at="2025-11-12T09:00:00-06:00")
+    assert first.rendered == first.pages and first.pages == len([f for f in files_of(out) if f.endswith(".html")])
+    before = snapshot(out)
+
+    again = freeze(app, out, generated_at="2025-11-12T09:30:00-06:00")  # nothing changed but the time
+    assert again.rendered <= 3 and again.pages == first.pages
+    after = snapshot(out)
+    assert set(after) == set(before)
+    moved = {rel for rel in after if after[rel][1] != before[rel][1]}
+    assert moved <= {"index.html", "data/indicators.json", "SHA256SUMS"}, moved
+    touched = {rel for rel in after if after[rel][0] != before[rel][0]}
+    assert not [rel for rel in touched if rel.endswith(".html") and rel != "index.html"], touched
+    assert "2025-11-12T09:30:00-06:00" in (out / "data" / "indicators.json").read_text(encoding="utf-8")
+    assert sha256sum_check(out).returncode == 0
+
+    # a session more at SITE-A (Ciudad de México) in October
+    with app.app_context():
+        store = get_site_store("SITE-A")
+        men = sorted(p["code"] for p in store.read().all("participants"))
+        save_session(store, group_code="2025-A", number=10, held_on=date(YEAR, 10, 27), venue="online",
+                     present=men[:7], sessions_in_program=24, user="fac_a")
+    third = freeze(app, out, generated_at="2025-11-12T10:00:00-06:00")
+    after = snapshot(out)
+    changed = {rel for rel in after if after[rel][1] != before[rel][1]}
+    touched = {rel for rel in after if after[rel][0] != before[rel][0]}
+    for rel in ("sitio-SITE-A/2025-10.html", "sitio-SITE-A/2025.html", "sitio-SITE-A/index.html",
+                "estado-09/2025-10.html", "estado-09/2025.html", "nacional/2025-10.html", "nacional/2025.html",
+                "index.html", "data/indicators.json", "data/indicators.csv", "SHA256SUMS"):
+        assert rel in changed, rel
+    other_state = {rel for rel in after if rel.startswith(("estado-14/", "sitio-SITE-B/"))}
+    assert other_state and not other_state & (changed | touched)  # Jalisco's pages were left alone
+    assert "static/summary.css" not in changed
+    may_change = {rel for rel in after if rel.endswith(".html") and
+                  rel.startswith(("sitio-SITE-A/", "estado-09/", "nacional/", "index.html", "metodologia.html"))}
+    html_changed = {rel for rel in changed if rel.endswith(".html")}
+    assert html_changed <= may_change
+    assert len(html_changed) <= third.rendered <= len(may_change) < third.pages
+
+    data = json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))
+    assert record_of(data, "site:SITE-A", "2025-10")["sessions_held"] == 5
+    assert record_of(data, "all", "2025-10")["sessions_held"] == 5 + 4
+    tables = Tables((out / "sitio-SITE-A" / "2025-10.html").read_text(encoding="utf-8"))
+    assert tables.row("Sesiones realizadas")[0]["text"].strip() == "5"
+    assert sha256sum_check(out).returncode == 0
+    with zipfile.ZipFile(third.zip_path) as archive:
+        assert archive.read("resumen/sitio-SITE-A/2025-10.html") == (out / "sitio-SITE-A" / "2025-10.html").read_bytes()
+        assert archive.read("resumen/SHA256SUMS") == (out / "SHA256SUMS").read_bytes()
+
+    # a page lost from the folder comes back
+    (out / "sitio-SITE-B" / "2025-10.html").unlink()
+    freeze(app, out)
+    assert (out / "sitio-SITE-B" / "2025-10.html").read_bytes() == before["sitio-SITE-B/2025-10.html"][1]
+
+
+def test_a_rebuild_after_a_questionnaire_label_changes_shows_the_new_label_everywhere(app, tmp_path):
+    """Staff reword an answer in forms/intake.yaml and run the freeze again: no page keeps the old words."""
+    fill_sites(app)
+    out = tmp_path / "resumen"
+    result = app.test_cli_runner().invoke(args=["freeze", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    old = "Me lo recomendó un amigo, un familiar o un conocido"
+    assert old in (out / "sitio-SITE-B" / "2025-10.html").read_text(encoding="utf-8")
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS_FOLDER, forms)
+    intake = (forms / "intake.yaml").read_text(encoding="utf-8")
+    assert intake.count(old) == 1
+    (forms / "intake.yaml").write_text(intake.replace(old, "Por recomendación de alguien cercano"), encoding="utf-8")
+    reworded = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "FORMS_FOLDER": str(forms)})
+    result = reworded.test_cli_runner().invoke(args=["freeze", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    stale = [rel for rel in files_of(out) if rel.endswith(".html") and old in (out / rel).read_text(encoding="utf-8")]
+    assert not stale, f"{len(stale)} pages still show the old label, e.g. {stale[:3]}"
+    assert "Por recomendación de alguien cercano" in (out / "sitio-SITE-B" / "2025-10.html").read_text(
+        encoding="utf-8")
