@@ -26,7 +26,7 @@ import io
 import re
 import secrets
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -65,19 +65,27 @@ class TransferError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the files; ``line`` counts from 1, the header being line 1."""
+    """One thing wrong with the files.
+
+    ``line`` counts text lines from 1, the header being line 1, as a text editor shows them.
+    ``sheet_row`` is set when the row a spreadsheet shows differs (an earlier answer holds a
+    line break, which a spreadsheet keeps inside one cell).
+    """
 
     file: str
     line: int | None
     field: str | None
     message: str
+    sheet_row: int | None = None
 
     def __str__(self) -> str:
         if self.line is None:
             return _("%(file)s: %(message)s", file=self.file, message=self.message)
+        line = self.line if self.sheet_row is None else \
+            _("%(line)s (row %(row)s in a spreadsheet)", line=self.line, row=self.sheet_row)
         if self.field is None:
-            return _("%(file)s, line %(line)s: %(message)s", file=self.file, line=self.line, message=self.message)
-        return _("%(file)s, line %(line)s, column %(field)s: %(message)s", file=self.file, line=self.line,
+            return _("%(file)s, line %(line)s: %(message)s", file=self.file, line=line, message=self.message)
+        return _("%(file)s, line %(line)s, column %(field)s: %(message)s", file=self.file, line=line,
                  field=self.field, message=self.message)
 
 
@@ -136,14 +144,11 @@ def export_site(site_code: str, snapshot: Snapshot, questionnaires: Mapping[str,
     tables["attendance"] = (columns("attendance", questionnaires), [
         [s["session_id"], man] for s in sessions for man in sorted(code(p) for p in s["present"])])
 
-    left_out = 0
     for qid in QUESTIONNAIRE_IDS:
         questionnaire = questionnaires[qid]
         wanted = _exported_questions(questionnaire, deidentified)
-        names = {q.name for q in questionnaire.questions}
         rows = []
         for r in snapshot.find("responses", questionnaire=qid):
-            left_out += len(set(r["answers"]) - names)
             rows.append([code(r["participant_code"]), day(r["submitted_on"])]
                         + [_cell(q, r["answers"].get(q.name), deidentified) for q in wanted])
         tables[qid] = (columns(qid, questionnaires, deidentified), sorted(rows))
@@ -161,7 +166,17 @@ def export_site(site_code: str, snapshot: Snapshot, questionnaires: Mapping[str,
             "ones, valid only within this export; dates are reduced to the month and free-text answers are "
             "left out. It is for analysis and cannot be imported into the portal.",
             site=site_code, day=date.today().strftime("%d/%m/%Y")) + "\r\n").encode("utf-8-sig")
-    return Export(site_code, deidentified, files, counts, left_out)
+    return Export(site_code, deidentified, files, counts, left_out_answers(snapshot, questionnaires))
+
+
+def left_out_answers(snapshot: Snapshot, questionnaires: Mapping[str, Questionnaire]) -> int:
+    """How many stored answers are to questions no longer in the questionnaires (an export has no column
+    for them)."""
+    count = 0
+    for qid in QUESTIONNAIRE_IDS:
+        names = {q.name for q in questionnaires[qid].questions}
+        count += sum(len(set(r["answers"]) - names) for r in snapshot.find("responses", questionnaire=qid))
+    return count
 
 
 class _Pseudonyms:
@@ -306,8 +321,9 @@ def _zip_entries(name: str, content: bytes) -> list[tuple[str, bytes]]:
 
 @dataclass
 class Row:
-    line: int
+    line: int  # text line where the row starts
     values: dict[str, str]
+    sheet_row: int = 0  # the row a spreadsheet shows it on (records, header included)
 
 
 @dataclass
@@ -321,6 +337,13 @@ class Batch:
     @property
     def rows(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
+
+    def with_sheet_rows(self, problems: list[Problem]) -> list[Problem]:
+        """The problems, each also naming its spreadsheet row where that differs from its text line."""
+        rows = {(f"{table}.csv", row.line): row.sheet_row for table, rows in self.tables.items()
+                for row in rows if row.sheet_row != row.line}
+        return [replace(p, sheet_row=rows[(p.file, p.line)]) if p.sheet_row is None and (p.file, p.line) in rows
+                else p for p in problems]
 
 
 def read_batch(files: Mapping[str, bytes], questionnaires: Mapping[str, Questionnaire]) -> Batch:
@@ -365,22 +388,23 @@ def _read_csv(name: str, raw: bytes, expected: list[str]) -> tuple[list[Row] | N
         return [], []  # an empty file: no rows, as if it were absent
     # strict: a quotation mark left open is an error, not the rest of the file read as one answer
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows, problems, start = [], [], 1
+    rows, problems, start, record = [], [], 1, 1
     try:
         header = [h.strip() for h in next(reader)]
         if header != expected:
             return None, [Problem(name, 1, None, _header_message(header, expected))]
         start = reader.line_num + 1
         for values in reader:
-            line, start = start, reader.line_num + 1
+            line, start, record = start, reader.line_num + 1, record + 1
             if not any(v.strip() for v in values):
                 continue  # blank lines, or the empty rows a spreadsheet leaves at the end
             if len(values) != len(expected):
                 problems.append(Problem(name, line, None, _(
                     "This line has %(found)s values and the header has %(expected)s: check the commas and the "
-                    "quotation marks.", found=len(values), expected=len(expected))))
+                    "quotation marks.", found=len(values), expected=len(expected)),
+                    None if record == line else record))
                 continue
-            rows.append(Row(line, dict(zip(expected, values))))
+            rows.append(Row(line, dict(zip(expected, values)), record))
     except csv.Error:
         problems.append(Problem(name, start, None, _("This line cannot be read as CSV: check the quotation marks.")))
         return None, problems
@@ -452,7 +476,8 @@ def import_batch(store: SiteStore, site: Site, questionnaires: Mapping[str, Ques
         check.run()
         if check.problems:
             order = {f"{table}.csv": i for i, table in enumerate(TABLES)}
-            raise ImportRefused(sorted(check.problems, key=lambda p: (order.get(p.file, -1), p.line or 0)))
+            raise ImportRefused(sorted(batch.with_sheet_rows(check.problems),
+                                       key=lambda p: (order.get(p.file, -1), p.line or 0)))
         check.apply(user)
         return check.summary
 

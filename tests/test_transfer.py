@@ -282,8 +282,8 @@ def test_import_takes_a_zip_even_of_a_folder(app, runner, tmp_path):
 def _new_man_with(tmp_path, runner, app, intake_changes=None):
     """A full export of the site plus a new man with his intake, which ``intake_changes`` spoils.
 
-    His intake starts on line 6 of intake.csv: an earlier answer has a line break, and lines are
-    counted as in a text editor.
+    His intake starts on line 6 of intake.csv as a text editor counts lines, but an earlier answer has a
+    line break, which a spreadsheet keeps in one cell: there it is row 5, and messages name both.
     """
     out = tmp_path / "out"
     export(runner, out)
@@ -308,14 +308,14 @@ def refused(app, runner, folder, *expected):
 
 
 @pytest.mark.parametrize("changes, expected", [
-    ({"education": "phd"}, "intake.csv, línea 6, columna education: Elija una de las opciones"),
-    ({"age": "120"}, "intake.csv, línea 6, columna age: Escriba una edad entre 15 y 99 años."),
-    ({"age": "treinta"}, "intake.csv, línea 6, columna age: Escriba un número entero"),
-    ({"referral_source": ""}, "intake.csv, línea 6, columna referral_source: Por favor responda esta pregunta."),
+    ({"education": "phd"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna education: Elija una de las opciones"),
+    ({"age": "120"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna age: Escriba una edad entre 15 y 99 años."),
+    ({"age": "treinta"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna age: Escriba un número entero"),
+    ({"referral_source": ""}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna referral_source: Por favor responda esta pregunta."),
     ({"works": "no", "occupation_type": "employee"},
-     "intake.csv, línea 6, columna occupation_type: Esta pregunta no aplica según las respuestas anteriores"),
-    ({"submitted_on": "2999-01-01"}, "intake.csv, línea 6, columna submitted_on: La fecha no puede estar en el futuro."),
-    ({"submitted_on": "ayer"}, "intake.csv, línea 6, columna submitted_on: Escriba la fecha como día/mes/año"),
+     "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna occupation_type: Esta pregunta no aplica según las respuestas anteriores"),
+    ({"submitted_on": "2999-01-01"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna submitted_on: La fecha no puede estar en el futuro."),
+    ({"submitted_on": "ayer"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna submitted_on: Escriba la fecha como día/mes/año"),
 ], ids=["unknown-choice", "out-of-range", "not-a-number", "missing-required", "hidden-by-skip-rule", "future-date",
         "not-a-date"])
 def test_a_bad_answer_is_named_and_nothing_is_imported(app, runner, tmp_path, changes, expected):
@@ -327,7 +327,7 @@ def test_every_problem_is_listed_not_only_the_first(app, runner, tmp_path):
     fill_site(app)
     out = _new_man_with(tmp_path, runner, app, {"age": "120", "education": "phd"})
     write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0009", "2026-B", "99", "2026-11-02", "casa"]])
-    refused(app, runner, out, "intake.csv, línea 6, columna age", "intake.csv, línea 6, columna education",
+    refused(app, runner, out, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna age", "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna education",
             "sessions.csv, línea 6, columna number: El número de sesión debe estar entre 1 y 24.",
             "sessions.csv, línea 6, columna venue: Escriba uno de: health_centre, community, online.",
             "Problemas encontrados: 4.")
@@ -635,3 +635,26 @@ def test_upload_needs_the_csrf_token_and_has_a_size_limit(app, client):
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413
     assert "No se importó nada: entre todos, los archivos pueden tener hasta 1 MB." in response.get_data(as_text=True)
+
+
+def test_answers_to_questions_no_longer_in_the_forms_are_announced_not_silently_dropped(app, client, runner,
+                                                                                        tmp_path):
+    """A question removed from a questionnaire leaves its stored answers without a column: the export says how
+    many it leaves out, on the command line and on the page, rather than a backup quietly missing them."""
+    fill_site(app)
+    with app.app_context():
+        store = get_site_store("SITE-A")
+        intake = store.read().find("responses", questionnaire="intake")[0]
+
+        def add_old_answers(tx):
+            tx.update("responses", intake["doc_id"],
+                      {"answers": {**intake["answers"], "old_question": "yes", "older_question": "3"}})
+        store.write(add_old_answers, user="admin")
+    result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0
+    assert "Aviso: no se exportaron 2 respuestas guardadas a preguntas que ya no están en los cuestionarios." \
+        in result.stderr
+    assert all("old_question" not in (tmp_path / "out" / name).read_text(encoding="utf-8-sig") for name in FILE_NAMES)
+    fac = Facilitator(client)
+    page = client.get(fac.url("datos/")).get_data(as_text=True)
+    assert "2 respuestas guardadas son de preguntas que ya no están en los cuestionarios" in page

@@ -71,8 +71,9 @@ def transfer_import(site_code):
 def _page(problems=None, choose_error=None):
     questionnaires = current_app.extensions["questionnaires"]
     layout = [(f"{table}.csv", transfer.columns(table, questionnaires)) for table in transfer.TABLES]
+    left_out = transfer.left_out_answers(get_site_store(g.site.code).read(), questionnaires)
     return render_template("staff/transfer.html", site=g.site, layout=layout, problems=problems,
-                           choose_error=choose_error, megabytes=_megabytes())
+                           choose_error=choose_error, megabytes=_megabytes(), left_out=left_out)
 
 
 def _megabytes() -> int:
