@@ -151,8 +151,10 @@ def page_list(summary: Summary) -> list[tuple[str, dict]]:
     return pages
 
 
-def changed_pages(summary: Summary, earlier: dict[str, str], existing: set[str]) -> list[tuple[str, dict]]:
-    """The pages to render: those of every scope whose digest changed, any page missing, home and methodology.
+def changed_pages(summary: Summary, earlier: dict[str, str], existing: set[str],
+                  edited: set[str] = frozenset()) -> list[tuple[str, dict]]:
+    """The pages to render: those of every scope whose digest changed, any page missing or changed by
+    hand since the last build (``edited``), home and methodology.
 
     A scope's pages show only its own records, its children's (a subset of
     its sites) and names and dates that come from those sites, so equal
@@ -162,7 +164,7 @@ def changed_pages(summary: Summary, earlier: dict[str, str], existing: set[str])
     for endpoint, values in page_list(summary):
         scope = summary.by_slug(values.get("slug", ""))
         path = page_path(endpoint, values)
-        if scope is None or earlier.get(scope.key) != scope.digest or path not in existing:
+        if scope is None or earlier.get(scope.key) != scope.digest or path not in existing or path in edited:
             pages.append((endpoint, values))
     return pages
 
@@ -229,7 +231,7 @@ def freeze_pages(app: Flask, pages: list[tuple[str, dict]], progress: Callable[[
 def remove_stale(folder: Path, keep: set[str]) -> None:
     """Delete what an earlier build wrote and this one did not (a site or a month that is gone)."""
     for rel in site_files(folder):
-        if rel not in keep and rel != MANIFEST and not rel.startswith("data/"):
+        if rel not in keep and rel != MANIFEST and rel not in DATA_FILES:
             (folder / rel).unlink()
     for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
         if not any(sub.iterdir()):
@@ -303,19 +305,34 @@ def site_files(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def write_manifest(folder: Path, cache: Path) -> dict[str, str]:
-    """SHA256SUMS (``sha256sum -c`` format); a file unchanged since the last build is not read again."""
-    known_file = cache / "sha256.json"
+def _stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _known_stamps(known_file: Path) -> dict[str, list[str]]:
+    """rel -> [stamp, SHA-256] of every file as the last build into this folder left it."""
     try:
-        known = json.loads(known_file.read_text(encoding="utf-8"))
+        return json.loads(known_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        known = {}
+        return {}
+
+
+def edited_files(folder: Path, known_file: Path, existing: set[str]) -> set[str]:
+    """The files someone changed (or put there) since the last build: the build writes them again, so the
+    manifest never vouches for a page the freeze did not write."""
+    known = _known_stamps(known_file)
+    return {rel for rel in existing if rel not in known or known[rel][0] != _stamp(folder / rel)}
+
+
+def write_manifest(folder: Path, known_file: Path) -> dict[str, str]:
+    """SHA256SUMS (``sha256sum -c`` format); a file unchanged since the last build is not read again."""
+    known = _known_stamps(known_file)
     digests, stamps = {}, {}
     for rel in site_files(folder):
         if rel == MANIFEST:
             continue
-        st = (folder / rel).stat()
-        stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        stamp = _stamp(folder / rel)
         earlier = known.get(rel)
         digests[rel] = earlier[1] if earlier and earlier[0] == stamp else \
             hashlib.sha256((folder / rel).read_bytes()).hexdigest()
@@ -445,7 +462,9 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
         progress("sites", i + 1, len(sites))
     generated_at = generated_at or datetime.now().astimezone().isoformat(timespec="seconds")
     lap("sites")
-    records_file = cache / "outputs" / f"{hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]}.pickle"
+    output_key = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]
+    records_file = cache / "outputs" / f"{output_key}.pickle"
+    stamps_file = cache / "outputs" / f"{output_key}.sha256.json"
     earlier = load_records(records_file, version)
     summary = summarise(tallies, k, generated_at,
                         reuse={key: (digest, {p: StoredRecord(hidden, text) for p, (hidden, text) in periods.items()})
@@ -460,7 +479,8 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
 
     app = create_summary_app(summary, questionnaires, out)
     existing = set(site_files(out))
-    pages = changed_pages(summary, {key: digest for key, (digest, _p) in earlier.items()}, existing)
+    pages = changed_pages(summary, {key: digest for key, (digest, _p) in earlier.items()}, existing,
+                          edited_files(out, stamps_file, existing))
     lap("changes")
     done = iter(range(1, len(pages) + 1))
     freeze_pages(app, pages, lambda: progress("pages", next(done, len(pages)), len(pages)))
@@ -472,7 +492,7 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     _write_text(out / DATA_FILES[1], indicators_csv(texts))
     progress("data", 1, 1)
     lap("data")
-    digests = write_manifest(out, cache)
+    digests = write_manifest(out, stamps_file)
     lap("manifest")
     zip_path = out.with_name(out.name + ".zip")
     write_zip(out, zip_path, digests, cache)

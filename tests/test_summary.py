@@ -776,6 +776,22 @@ def test_a_rebuild_renders_only_the_pages_that_changed(app, tmp_path):
     freeze(app, out)
     assert (out / "sitio-SITE-B" / "2025-10.html").read_bytes() == before["sitio-SITE-B/2025-10.html"][1]
 
+    # a page changed by hand is written again, not vouched for by the new manifest; a file slipped into the
+    # folder (or its data/) is removed
+    edited = out / "sitio-SITE-B" / "2025-09.html"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("</h1>", " (cifras corregidas)</h1>", 1),
+                      encoding="utf-8")
+    (out / "data" / "notas.txt").write_text("SITE-B-2025-0001", encoding="utf-8")
+    (out / "sitio-SITE-B" / "extra.html").write_text("<p>hola</p>", encoding="utf-8")
+    rebuilt = freeze(app, out)
+    assert edited.read_bytes() == before["sitio-SITE-B/2025-09.html"][1]
+    assert not (out / "data" / "notas.txt").exists() and not (out / "sitio-SITE-B" / "extra.html").exists()
+    assert rebuilt.rendered < rebuilt.pages
+    assert sha256sum_check(out).returncode == 0
+    with zipfile.ZipFile(rebuilt.zip_path) as archive:
+        assert archive.read("resumen/sitio-SITE-B/2025-09.html") == edited.read_bytes()
+        assert "resumen/data/notas.txt" not in archive.namelist()
+
 
 def test_a_rebuild_after_a_questionnaire_label_changes_shows_the_new_label_everywhere(app, tmp_path):
     """Staff reword an answer in forms/intake.yaml and run the freeze again: no page keeps the old words."""
