@@ -19,9 +19,9 @@ import pickle
 import struct
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 import warnings
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -348,16 +348,16 @@ def _deflate(path: Path) -> tuple[int, int, bytes]:
     return zlib.crc32(data), len(data), packer.compress(data) + packer.flush()
 
 
-def write_zip(folder: Path, target: Path, digests: dict[str, str], cache: Path) -> None:
+def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: Path) -> None:
     """One zip of the whole folder (under its own name), replaced atomically.
 
     A file that has not changed since the last zip is copied over still
     compressed; the others are compressed on two threads. Written by hand
     (plain PKZIP with UTF-8 names): the ``zipfile`` module cannot copy a
-    compressed member, and is used instead when the zip would need ZIP64.
+    compressed member, and is used instead when the zip would need ZIP64. ``index_file`` records the
+    digest of each member of this zip (one per output folder: another folder's zip holds other bytes).
     """
     files = site_files(folder)
-    index_file = cache / "zip-index.json"
     try:
         zipped = json.loads(index_file.read_text(encoding="utf-8"))
         old = zipfile.ZipFile(target)
@@ -465,6 +465,7 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     output_key = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]
     records_file = cache / "outputs" / f"{output_key}.pickle"
     stamps_file = cache / "outputs" / f"{output_key}.sha256.json"
+    zip_index = cache / "outputs" / f"{output_key}.zip.json"
     earlier = load_records(records_file, version)
     summary = summarise(tallies, k, generated_at,
                         reuse={key: (digest, {p: StoredRecord(hidden, text) for p, (hidden, text) in periods.items()})
@@ -495,7 +496,7 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     digests = write_manifest(out, stamps_file)
     lap("manifest")
     zip_path = out.with_name(out.name + ".zip")
-    write_zip(out, zip_path, digests, cache)
+    write_zip(out, zip_path, digests, zip_index)
     progress("zip", 1, 1)
     lap("zip")
     save_records(records_file, version, summary, texts)

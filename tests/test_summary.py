@@ -813,3 +813,18 @@ def test_a_rebuild_after_a_questionnaire_label_changes_shows_the_new_label_every
     assert not stale, f"{len(stale)} pages still show the old label, e.g. {stale[:3]}"
     assert "Por recomendación de alguien cercano" in (out / "sitio-SITE-B" / "2025-10.html").read_text(
         encoding="utf-8")
+
+
+def test_two_summaries_built_in_turn_each_keep_a_zip_equal_to_their_folder(app, tmp_path):
+    """A coordinator's copy with k = 3 and the usual one with k = 5, built one after the other from the same
+    instance: neither build may take the other's record of what its zip holds."""
+    fill_sites(app)
+    usual, other = tmp_path / "resumen", tmp_path / "otro" / "resumen"
+    freeze(app, usual, k=5)
+    freeze(app, other, k=3)
+    report = freeze(app, usual, k=3)  # now the pages of `usual` are those `other` has
+    assert (usual / "sitio-SITE-B" / "2025-11.html").read_bytes() == \
+        (other / "sitio-SITE-B" / "2025-11.html").read_bytes()
+    with zipfile.ZipFile(report.zip_path) as archive:
+        stale = [rel for rel in files_of(usual) if archive.read(f"resumen/{rel}") != (usual / rel).read_bytes()]
+    assert not stale, stale[:5]
