@@ -1,6 +1,7 @@
 """Every operation a person runs: ``flask --app portal ...``."""
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -303,6 +304,16 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
 
 
+def _write_problem(exc: OSError) -> str:
+    """Why a file could not be written, in words a coordinator reads (the system's own words are English)."""
+    reasons = {errno.ENOSPC: _("the disk is full"), errno.EDQUOT: _("the disk is full"),
+               errno.EACCES: _("there is no permission to write there"),
+               errno.EPERM: _("there is no permission to write there"),
+               errno.EROFS: _("the disk can only be read"),
+               errno.ENOTDIR: _("a file has the name a folder needs")}
+    return reasons.get(exc.errno, exc.strerror or str(exc))
+
+
 @click.command("freeze")
 @with_appcontext
 @click.option("--out", default=None, type=click.Path(file_okay=False),
@@ -339,6 +350,10 @@ def freeze_command(out: str | None, k: int | None) -> None:
                     "earlier summary (it has a SHA256SUMS file).", folder=folder))
         except StoreError as exc:
             _fail(_("The summary was not built: %(problem)s", problem=exc))
+        except OSError as exc:  # a full disk, a folder that cannot be written, a file where a folder should be
+            _fail(_("The summary was not built: %(path)s could not be written (%(problem)s). Check that the disk "
+                    "has free space and that the folder can be written to, then run the command again.",
+                    path=exc.filename or folder, problem=_write_problem(exc)))
         click.echo(_("Summary of %(sites)s sites: %(pages)s pages (%(rendered)s written again), data up to "
                      "%(day)s.", sites=report.sites, pages=report.pages, rendered=report.rendered,
                      day=short_date(report.data_as_of) if report.data_as_of else "—"))

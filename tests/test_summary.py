@@ -713,6 +713,14 @@ def test_freeze_command_refuses_a_folder_with_other_files(crafted, tmp_path):
     assert result.exit_code == 0, result.output
     assert sha256sum_check(empty).returncode == 0
 
+    # a file where the folder should go: a clear message, not a traceback
+    (tmp_path / "memoria").write_bytes(b"")
+    result = runner.invoke(args=["freeze", "--out", str(tmp_path / "memoria" / "resumen")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "No se hizo el resumen" in result.output and "Revise que haya espacio libre" in result.output
+    assert "hay un archivo con el nombre que necesita una carpeta" in result.output
+    assert "Traceback" not in result.output
+
 
 # --- rebuilding -----------------------------------------------------------------------------------------------
 
