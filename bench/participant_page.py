@@ -427,6 +427,24 @@ def run_cold_first_page(browser, portal, base, throttled, probe_cpu=False):
         context.close()
 
 
+def timed_step(page, recorder, out, name, button, painted, shown=None):
+    """Click ``button`` and time the page it leads to: into ``out``, ``<name>_visible_wall`` (when ``shown``
+    is visible, if given), ``<name>_wall`` (when ``painted`` holds and is painted), ``<name>`` (the page's
+    metrics) and ``<name>_rows`` (its requests)."""
+    recorder.reset()
+    start = time.perf_counter()
+    button.click()
+    if shown is not None:
+        shown.wait_for(state="visible")
+        out[f"{name}_visible_wall"] = ms(time.perf_counter() - start)
+    wait_painted(page, painted)
+    out[f"{name}_wall"] = ms(time.perf_counter() - start)
+    page.wait_for_load_state("load")
+    out[name] = page.evaluate(METRICS)
+    recorder.settle()
+    out[f"{name}_rows"] = recorder.collect()
+
+
 def run_flow(browser, portal, base, throttled):
     """Start page, code, first question, Siguiente, next page: throttled from an empty cache (cache on)."""
     context, page, cdp = new_phone(browser)
@@ -448,29 +466,11 @@ def run_flow(browser, portal, base, throttled):
         page.locator("#codigo").fill(code)
         button = page.get_by_role("button", name="Empezar")
         button.wait_for(state="visible")
-        recorder.reset()
-        t1 = time.perf_counter()
-        button.click()
-        page.locator(QUESTION_LABEL).first.wait_for(state="visible")
-        out["code_visible_wall"] = ms(time.perf_counter() - t1)
-        wait_painted(page, "document.querySelector('.question')")
-        out["code_wall"] = ms(time.perf_counter() - t1)
-        page.wait_for_load_state("load")
-        out["code"] = page.evaluate(METRICS)
-        recorder.settle()
-        out["code_rows"] = recorder.collect()
-
+        timed_step(page, recorder, out, "code", button, "document.querySelector('.question')",
+                   shown=page.locator(QUESTION_LABEL).first)
         answer_page(page)
-        nxt = next_button(page)
-        recorder.reset()
-        t2 = time.perf_counter()
-        nxt.click()
-        wait_painted(page, "(document.querySelector('input[name=pagina]') || {}).value !== '0'")
-        out["next_wall"] = ms(time.perf_counter() - t2)
-        page.wait_for_load_state("load")
-        out["next"] = page.evaluate(METRICS)
-        recorder.settle()
-        out["next_rows"] = recorder.collect()
+        timed_step(page, recorder, out, "next", next_button(page),
+                   "(document.querySelector('input[name=pagina]') || {}).value !== '0'")
         return out
     finally:
         context.close()

@@ -75,6 +75,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
+
 from flask import render_template  # noqa: E402
 from flask_babel import force_locale  # noqa: E402
 
@@ -93,16 +95,6 @@ DEMO_YEAR = "2010"
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-def scratch_parent() -> str:
-    """A temporary folder on the same disk as the project (never tmpfs)."""
-    default = tempfile.gettempdir()
-    try:
-        same_disk = os.stat(default).st_dev == os.stat(PROJECT_ROOT).st_dev
-    except OSError:
-        same_disk = False
-    return default if same_disk else str(PROJECT_ROOT.parent)
-
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"

@@ -42,6 +42,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
+
 from portal import storage  # noqa: E402
 from portal.storage import SiteStore  # noqa: E402
 
@@ -226,16 +228,6 @@ def build_tables(rng: random.Random) -> dict[str, dict[str, dict]]:
             }
             at += step
     return {"participants": participants, "responses": responses, "sessions": sessions, "_audit": audit}
-
-
-def scratch_parent() -> str:
-    """A temporary folder on the same disk as the project (never tmpfs)."""
-    default = tempfile.gettempdir()
-    try:
-        same_disk = os.stat(default).st_dev == os.stat(PROJECT_ROOT).st_dev
-    except OSError:
-        same_disk = False
-    return default if same_disk else str(PROJECT_ROOT.parent)
 
 
 # --------------------------------------------------------------------------

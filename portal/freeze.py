@@ -501,5 +501,5 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     lap("zip")
     save_records(records_file, version, summary, texts)
     lap("cache")
-    return Report(timings=timings, sites=len(sites), sites_read=read, pages=len(page_list(summary)), rendered=len(pages), files=len(digests) + 1,
-                  records=len(summary.records), data_as_of=summary.data_as_of, zip_path=zip_path, out=out)
+    return Report(timings=timings, sites=len(sites), sites_read=read, pages=len(page_list(summary)),
+                  rendered=len(pages), files=len(digests) + 1, records=len(summary.records), data_as_of=summary.data_as_of, zip_path=zip_path, out=out)

@@ -307,15 +307,19 @@ def refused(app, runner, folder, *expected):
     return result.output
 
 
+# where the new man's intake row of ``_new_man_with`` is named in a message
+NEW_MAN = "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna"
+
+
 @pytest.mark.parametrize("changes, expected", [
-    ({"education": "phd"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna education: Elija una de las opciones"),
-    ({"age": "120"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna age: Escriba una edad entre 15 y 99 años."),
-    ({"age": "treinta"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna age: Escriba un número entero"),
-    ({"referral_source": ""}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna referral_source: Por favor responda esta pregunta."),
+    ({"education": "phd"}, f"{NEW_MAN} education: Elija una de las opciones"),
+    ({"age": "120"}, f"{NEW_MAN} age: Escriba una edad entre 15 y 99 años."),
+    ({"age": "treinta"}, f"{NEW_MAN} age: Escriba un número entero"),
+    ({"referral_source": ""}, f"{NEW_MAN} referral_source: Por favor responda esta pregunta."),
     ({"works": "no", "occupation_type": "employee"},
-     "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna occupation_type: Esta pregunta no aplica según las respuestas anteriores"),
-    ({"submitted_on": "2999-01-01"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna submitted_on: La fecha no puede estar en el futuro."),
-    ({"submitted_on": "ayer"}, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna submitted_on: Escriba la fecha como día/mes/año"),
+     f"{NEW_MAN} occupation_type: Esta pregunta no aplica según las respuestas anteriores"),
+    ({"submitted_on": "2999-01-01"}, f"{NEW_MAN} submitted_on: La fecha no puede estar en el futuro."),
+    ({"submitted_on": "ayer"}, f"{NEW_MAN} submitted_on: Escriba la fecha como día/mes/año"),
 ], ids=["unknown-choice", "out-of-range", "not-a-number", "missing-required", "hidden-by-skip-rule", "future-date",
         "not-a-date"])
 def test_a_bad_answer_is_named_and_nothing_is_imported(app, runner, tmp_path, changes, expected):
@@ -327,7 +331,7 @@ def test_every_problem_is_listed_not_only_the_first(app, runner, tmp_path):
     fill_site(app)
     out = _new_man_with(tmp_path, runner, app, {"age": "120", "education": "phd"})
     write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0009", "2026-B", "99", "2026-11-02", "casa"]])
-    refused(app, runner, out, "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna age", "intake.csv, línea 6 (fila 5 en la hoja de cálculo), columna education",
+    refused(app, runner, out, f"{NEW_MAN} age", f"{NEW_MAN} education",
             "sessions.csv, línea 6, columna number: El número de sesión debe estar entre 1 y 24.",
             "sessions.csv, línea 6, columna venue: Escriba uno de: health_centre, community, online.",
             "Problemas encontrados: 4.")

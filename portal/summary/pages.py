@@ -142,8 +142,8 @@ def enrolment_chart(scope: Scope, year: str) -> str:
     """Men who joined, month by month: the same on every page of the year."""
     def make() -> str:
         months = scope.months[year]
-        values = [hidden_or(summary().records[(scope.key, m)], "enrolled",
-                            summary().records[(scope.key, m)].values["enrolled"]) for m in months]
+        records = [summary().records[(scope.key, m)] for m in months]
+        values = [hidden_or(record, "enrolled", record.values["enrolled"]) for record in records]
         top = nice_ceiling(max((v for v in values if isinstance(v, int)), default=0))
         return grouped_bars([month(m, with_year=False)[:3] for m in months], [(_("Men who joined"), values)],
                             _("Men who joined, month by month, %(year)s", year=year), max_value=top, unit="",
