@@ -591,6 +591,16 @@ def test_every_scope_has_its_year_and_months_and_a_page_for_each(crafted):
     assert "Centro de Salud B" in overview and "Centro Comunitario C" in overview  # a new site is listed
     assert "Centro de Salud A" in (out / "estado-09" / "index.html").read_text(encoding="utf-8")
 
+    # a month beyond a child's data: the child is named without a link, its dashes explained
+    page = (out / "estado-14" / "2025-11.html").read_text(encoding="utf-8")
+    rows = {re.sub(r"<[^>]+>", "", row).split(" (")[0]: row for row in re.findall(r'<th scope="row">(.*?)</th>', page)}
+    assert rows["Centro de Salud B"] == '<a href="../sitio-SITE-B/2025-11.html">Centro de Salud B</a>'
+    assert rows["Centro Comunitario C"] == \
+        'Centro Comunitario C <span class="muted">(sin datos registrados en este periodo)</span>'
+    national = (out / "nacional" / "2025-11.html").read_text(encoding="utf-8")
+    assert "Ciudad de México <span class=\"muted\">(sin datos registrados en este periodo)</span>" in national
+    assert "../estado-09/2025-11.html" not in national and "../estado-14/2025-11.html" in national
+
 
 def test_indicators_csv_holds_the_same_as_the_json(crafted):
     out, data = crafted["out"], crafted["json"]

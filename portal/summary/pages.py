@@ -91,10 +91,12 @@ def crumbs(scope: Scope) -> list[dict]:
     return list(reversed(chain))
 
 
-def compare_table(rows: list[tuple[str, str | None, Record | None]]) -> dict:
-    """Rows of (name, link or None when there is no such page, record) against the few comparison columns."""
+def compare_table(rows: list[tuple[str, str, Record | None]], note: str | None = None) -> dict:
+    """Rows of (name, link, record) against the few comparison columns. A row without a record has no page
+    to link to: its name comes with ``note``, which says why."""
     return {"columns": once(("compare",), lambda: [str(LABELS[key]) for key in COMPARE]),
-            "rows": [{"name": name, "href": href, "cells": [cell(record, key, KINDS[key]) for key in COMPARE]}
+            "rows": [{"name": name, "href": href if record else None, "note": None if record else note,
+                      "cells": [cell(record, key, KINDS[key]) for key in COMPARE]}
                      for name, href, record in rows]}
 
 
@@ -196,10 +198,10 @@ def period_context(scope: Scope, period: str) -> dict:
         {"label": choice_label(name, c), "count": cell(record, f"{name}.{c}.count", "count"),
          "pct": cell(record, f"{name}.{c}.pct", "pct")} for c in categories]}
         for name, categories in BREAKDOWNS.items()]
-    # a site's pages stop at its last record: a later month of its state names it without a link
-    children = compare_table([(s.scopes[key].name,
-                               link("../", s.scopes[key], period) if (key, period) in s.records else None,
-                               s.records.get((key, period))) for key in scope.children])
+    # a site's pages run from its first record's year to its last record: outside them its state's page names
+    # it without a link, and says its dashes are not zeros
+    children = compare_table([(s.scopes[key].name, link("../", s.scopes[key], period), s.records.get((key, period)))
+                              for key in scope.children], note=_("no data recorded for this period"))
     year = period[:4]
     return {"title": f"{scope_title(scope)} · {period_label(period)}", "period": period,
             "period_label": period_label(period), "crumbs": crumbs(scope),
