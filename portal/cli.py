@@ -224,8 +224,10 @@ def export_command(site_code: str, out: str, deidentified: bool) -> None:
                 export = transfer.export_site(site_code, store.read(), current_app.extensions["questionnaires"],
                                               deidentified=deidentified, progress=bar.update)
             transfer.write_export(Path(out), export)
-        except (transfer.TransferError, OSError) as exc:
+        except transfer.TransferError as exc:
             _fail(str(exc))
+        except OSError as exc:
+            _fail(_cannot_write(exc, out))
         except StoreError as exc:
             _fail(_("The site's data file could not be used: %(problem)s", problem=exc))
         rows = export.rows
@@ -267,8 +269,11 @@ def import_command(site_code: str, source: str) -> None:
             with click.progressbar(length=batch.rows, label=_("Checking and importing")) as bar:
                 summary = transfer.import_batch(store, get_site(get_registry(), site_code), questionnaires, batch,
                                                 user="cli", progress=bar.update)
-        except (transfer.TransferError, OSError) as exc:
+        except transfer.TransferError as exc:
             _fail(str(exc))
+        except OSError as exc:  # reading the files given (writing the site's file raises StoreError)
+            _fail(_("%(path)s could not be read (%(problem)s).", path=exc.filename or source,
+                    problem=_os_problem(exc)))
         except StoreError as exc:
             _fail(_("The site's data file could not be used: %(problem)s", problem=exc))
         except transfer.ImportRefused as exc:
@@ -304,14 +309,19 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
 
 
-def _write_problem(exc: OSError) -> str:
-    """Why a file could not be written, in words a coordinator reads (the system's own words are English)."""
+def _os_problem(exc: OSError) -> str:
+    """Why a file could not be used, in Spanish (the system's own words are English)."""
     reasons = {errno.ENOSPC: _("the disk is full"), errno.EDQUOT: _("the disk is full"),
-               errno.EACCES: _("there is no permission to write there"),
-               errno.EPERM: _("there is no permission to write there"),
-               errno.EROFS: _("the disk can only be read"),
-               errno.ENOTDIR: _("a file has the name a folder needs")}
+               errno.EACCES: _("there is no permission to use it"), errno.EPERM: _("there is no permission to use it"),
+               errno.EROFS: _("the disk can only be read"), errno.ENOTDIR: _("a file has the name a folder needs")}
     return reasons.get(exc.errno, exc.strerror or str(exc))
+
+
+def _cannot_write(exc: OSError, path: Path | str) -> str:
+    """A file or folder could not be written: a full or read-only disk, no permission, a file in the way."""
+    return _("%(path)s could not be written (%(problem)s). Check that the disk has free space and that the "
+             "folder can be written to, then run the command again.", path=exc.filename or path,
+             problem=_os_problem(exc))
 
 
 @click.command("freeze")
@@ -350,10 +360,8 @@ def freeze_command(out: str | None, k: int | None) -> None:
                     "earlier summary (it has a SHA256SUMS file).", folder=folder))
         except StoreError as exc:
             _fail(_("The summary was not built: %(problem)s", problem=exc))
-        except OSError as exc:  # a full disk, a folder that cannot be written, a file where a folder should be
-            _fail(_("The summary was not built: %(path)s could not be written (%(problem)s). Check that the disk "
-                    "has free space and that the folder can be written to, then run the command again.",
-                    path=exc.filename or folder, problem=_write_problem(exc)))
+        except OSError as exc:
+            _fail(_("The summary was not built: %(problem)s", problem=_cannot_write(exc, folder)))
         click.echo(_("Summary of %(sites)s sites: %(pages)s pages (%(rendered)s written again), data up to "
                      "%(day)s.", sites=report.sites, pages=report.pages, rendered=report.rendered,
                      day=short_date(report.data_as_of) if report.data_as_of else "—"))

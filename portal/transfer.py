@@ -39,7 +39,7 @@ from .participants import ProgramError, ensure_group, normalise_group
 from .questionnaires import MESSAGES, QUESTIONNAIRE_IDS, Question, Questionnaire, parse_date
 from .registry import Site
 from .responses import insert_response
-from .storage import SiteStore, Snapshot, Transaction
+from .storage import SiteStore, Snapshot, Transaction, write_atomically
 
 TABLE_COLUMNS = {
     "participants": ("participant_code", "group_code", "enrolled_on"),
@@ -241,11 +241,8 @@ def write_export(folder: Path | str, export: Export) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, content in export.files.items():
-        path = folder / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-        written.append(path)
+        write_atomically(folder / name, content)
+        written.append(folder / name)
     return written
 
 

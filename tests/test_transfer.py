@@ -662,3 +662,15 @@ def test_answers_to_questions_no_longer_in_the_forms_are_announced_not_silently_
     fac = Facilitator(client)
     page = client.get(fac.url("datos/")).get_data(as_text=True)
     assert "2 respuestas guardadas son de preguntas que ya no están en los cuestionarios" in page
+
+
+def test_an_export_that_cannot_be_written_says_why_in_spanish(app, runner, tmp_path):
+    fill_site(app)
+    (tmp_path / "memoria").write_bytes(b"")
+    result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "memoria" / "respaldo")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"no se pudo escribir {tmp_path / 'memoria' / 'respaldo'}" in result.output
+    assert "hay un archivo con el nombre que necesita una carpeta" in result.output
+    assert "Errno" not in result.output and "Not a directory" not in result.output
+    result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "memoria")])
+    assert result.exit_code == 1 and "es un archivo, no una carpeta" in result.output
