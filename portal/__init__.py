@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         LANGUAGES=("es", "en"),
         FORMS_FOLDER=str(FORMS_FOLDER),
         DEFAULT_SESSIONS=24,
+        DRAFT_SWEEP_SECONDS=10 * 60,  # how often drafts that no working code can open are removed
         SUPPRESSION_K=5,  # counts of men below it never leave a site in aggregate form
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,  # staff pages reuse the stylesheet for an hour without asking
@@ -47,11 +48,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A definition that does not load stops start-up with a message naming file and field.
     app.extensions["questionnaires"] = load_all(app.config["FORMS_FOLDER"])
 
-    from . import cli, db, i18n, security
+    from . import cli, db, errors, i18n, security
 
     i18n.init_app(app)
     security.init_app(app)
     db.init_app(app)
+    errors.init_app(app)
     cli.init_app(app)
 
     from .auth import bp as auth_bp

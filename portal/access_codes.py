@@ -89,6 +89,15 @@ def check(store: SiteStore, secret: str, code: str) -> CodeRecord:
     """The record of a usable code, or ProgramError saying plainly why not."""
     normalised = normalise(code)
     found = store.read().first("codes", digest=digest(secret, normalised)) if normalised else None
+    return _usable(found)
+
+
+def check_digest(store: SiteStore, code_digest: str) -> CodeRecord:
+    """The same judgement for a code already typed (its digest kept in the man's session)."""
+    return _usable(store.read().first("codes", digest=code_digest))
+
+
+def _usable(found: dict | None) -> CodeRecord:
     if found is None:
         raise ProgramError(_("That code is not right. Check each letter and number and try again."))
     if found.get("used_at"):
@@ -96,10 +105,62 @@ def check(store: SiteStore, secret: str, code: str) -> CodeRecord:
     if found.get("replaced_at"):
         raise ProgramError(_("That code was replaced by a newer one. Use the newest code, or ask the "
                              "facilitator."))
-    if found["expires_at"] < _now().isoformat(timespec="seconds"):
+    if _expired(found):
         raise ProgramError(_("That code has expired. Ask the facilitator for a new one."))
     return CodeRecord(found["digest"], found["site"], found["participant_code"], found["questionnaire"],
                       found["expires_at"])
+
+
+def _expired(found: dict) -> bool:
+    return found["expires_at"] < _now().isoformat(timespec="seconds")
+
+
+def _live(found: dict) -> bool:
+    return not found.get("used_at") and not found.get("replaced_at") and not _expired(found)
+
+
+def already_used() -> ProgramError:
+    return ProgramError(_("That code was already used. Ask the facilitator for a new one."))
+
+
+def codes_of(store: SiteStore, site: str, participant_code: str) -> list[dict]:
+    """Every code issued for a man (never the code itself), oldest first, with its state."""
+    rows = []
+    for found in store.read().find("codes", site=site, participant_code=participant_code):
+        state = ("used" if found.get("used_at") else "replaced" if found.get("replaced_at")
+                 else "expired" if _expired(found) else "pending")
+        rows.append({**found, "state": state})
+    return sorted(rows, key=lambda r: r["created_at"])
+
+
+def has_live_code(store: SiteStore, site: str, participant_code: str, questionnaire: str) -> bool:
+    return any(_live(c) for c in store.read().find("codes", site=site, participant_code=participant_code,
+                                                   questionnaire=questionnaire))
+
+
+def stopped_codes(store: SiteStore) -> tuple[set[tuple[str, str, str]], list[tuple[str, str]]]:
+    """Codes that stopped working and were not looked at yet, and the (site, man, questionnaire)
+    left with no working code by them: what those codes kept open (a draft) can go.
+    The codes come as (digest, site)."""
+    codes = store.read().all("codes")
+    live = {(c["site"], c["participant_code"], c["questionnaire"]) for c in codes if _live(c)}
+    stopped = [c for c in codes if not _live(c) and not c.get("checked_at")]
+    pairs = {(c["site"], c["participant_code"], c["questionnaire"]) for c in stopped} - live
+    return pairs, [(c["digest"], c["site"]) for c in stopped]
+
+
+def mark_checked(store: SiteStore, digests: list[str]) -> None:
+    """Remember that these stopped codes were looked at, so the next sweep skips them."""
+    wanted = set(digests)
+
+    def change(tx: Transaction) -> None:
+        stamp = _now().isoformat(timespec="seconds")
+        for c in tx.all("codes"):
+            if c["digest"] in wanted and not c.get("checked_at"):
+                tx.update("codes", c["doc_id"], {"checked_at": stamp})
+
+    if wanted:
+        store.write(change, user="portal")
 
 
 def mark_used(store: SiteStore, code_digest: str) -> None:

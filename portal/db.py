@@ -1,7 +1,7 @@
 """Where views find the stores: ``get_site_store(code)`` and ``get_registry()``."""
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, render_template
+from flask import Flask, abort, current_app
 
 from . import storage
 
@@ -17,17 +17,6 @@ def get_registry() -> storage.SiteStore:
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(storage.CorruptStoreError)
-    def corrupt_store(error: storage.CorruptStoreError):
-        current_app.logger.error("unreadable store: %s", error)
-        return render_template("store_error.html", kind="corrupt", filename=error.path.name), 503
-
-    @app.errorhandler(storage.StoreWriteError)
-    def store_write_failed(error: storage.StoreWriteError):
-        current_app.logger.error("write failed: %s", error)
-        return render_template("store_error.html", kind="disk_full" if error.disk_full else "write",
-                               filename=error.path.name), 503
-
     @app.errorhandler(storage.InvalidSiteCode)
     def invalid_site(error):
         abort(404)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_date, get_locale
+from flask_babel import Babel, format_date, get_locale, to_user_timezone
 
 from .questionnaires import localized
 
@@ -33,6 +33,14 @@ def short_date(value) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
+def date_time(value) -> str:
+    """dd/mm/aaaa hh:mm in the portal's time zone, from a stored UTC time."""
+    if value in (None, ""):
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return to_user_timezone(moment).strftime("%d/%m/%Y %H:%M")
+
+
 def month_name(value, with_year: bool = True) -> str:
     """'Noviembre de 2026': CLDR month names are lower case in Spanish."""
     day = _as_date(value if not isinstance(value, str) or len(value) > 7 else value + "-01")
@@ -47,6 +55,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.filters["date_time"] = date_time
     app.jinja_env.globals["localized"] = localized
 
     @app.context_processor

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from . import drafts
 from .participants import ProgramError, set_status_from_exit
 from .questionnaires import Questionnaire, localized
 from .storage import SiteStore, Transaction
@@ -14,12 +15,16 @@ ENTERED_BY = ("self", "facilitator", "paper")
 
 def add_response(tx: Transaction, questionnaire: Questionnaire, participant_code: str, answers: dict,
                  entered_by: str, user: str | None, submitted_on: date) -> int:
-    """Store a validated submission inside a write; an exit record also sets the man's status."""
+    """Store a validated submission inside a write; an exit record also sets the man's status.
+
+    A draft the man had started of the same questionnaire goes in the same write.
+    """
     if not tx.first("participants", code=participant_code):
         raise ProgramError(_("The participant %(code)s does not exist at this site.", code=participant_code))
     if tx.first("responses", participant_code=participant_code, questionnaire=questionnaire.id):
         raise ProgramError(_("This questionnaire (%(name)s) was already received for %(code)s; it cannot be "
                              "entered twice.", name=localized(questionnaire.title), code=participant_code))
+    drafts.discard(tx, participant_code, questionnaire.id)
     return insert_response(tx, questionnaire, participant_code, answers, entered_by, user, submitted_on)
 
 

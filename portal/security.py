@@ -4,8 +4,8 @@ from __future__ import annotations
 import secrets
 from functools import wraps
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, abort, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
 
 from .db import get_registry
 from .registry import get_site, get_user
@@ -50,13 +50,6 @@ def init_app(app: Flask) -> None:
             # Pages hold private data: never keep them in a shared browser's cache.
             response.headers["Cache-Control"] = "no-store"
         return response
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return render_template("error.html", code=400, kind="csrf"), 400
-
-    for code in (403, 404):
-        app.register_error_handler(code, lambda e, code=code: (render_template("error.html", code=code), code))
 
 
 def login_required(view):

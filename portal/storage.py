@@ -16,7 +16,8 @@ Every file is a TinyDB JSON document (``{"table": {"1": {...}}}``). Guarantees:
 * A file that does not parse is reported (``CorruptStoreError``) and never
   overwritten.
 * Every insert, update and delete is appended to the ``_audit`` table in the
-  same atomic write as the change itself.
+  same atomic write as the change itself (drafts of unsent questionnaires
+  excepted: they are not records, and no trace of them may outlive them).
 
 Documents handed out by a snapshot are shared with the cache: treat them as
 read-only. Changes go through ``SiteStore.write`` and a ``Transaction``.
@@ -41,6 +42,8 @@ from tinydb.storages import Storage
 
 SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
 AUDIT_TABLE = "_audit"
+# A man's unsent answers: kept out of the history, so that nothing of them stays once the draft is gone.
+UNAUDITED_TABLES = frozenset({AUDIT_TABLE, "drafts"})
 LOCK_TIMEOUT_SECONDS = 60
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock
 
@@ -296,7 +299,7 @@ class Transaction(Snapshot):
         self.changed = True
 
     def _audit(self, action: str, table: str, doc_id: int, changes: dict | None) -> None:
-        if table == AUDIT_TABLE:
+        if table in UNAUDITED_TABLES:
             return
         entry = {"at": now_iso(), "user": self.user, "action": action, "table": table, "record_id": doc_id}
         if changes:

@@ -94,11 +94,10 @@ FACILITATOR_EXIT = {"exit_date": "2026-11-20", "exit_reason": "dropped_out", "dr
 
 
 def page_inputs(html: str):
-    """(hidden name/value pairs, names of the visible questions) of a participant page."""
-    hidden = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', html)
+    """Names of the questions shown on a participant page."""
     visible = set(re.findall(r'<input (?:(?!type="hidden")[^>])*name="([a-z_]+)"', html))
     visible |= set(re.findall(r'<textarea[^>]*name="([a-z_]+)"', html))
-    return [(n, v) for n, v in hidden if n not in ("csrf_token", "pagina")], visible - {"codigo"}
+    return visible - {"codigo"}
 
 
 class Facilitator(Staff):
@@ -146,37 +145,55 @@ class Facilitator(Staff):
 
 
 class Participant:
-    """A man with his code, answering page by page as the pages ask."""
+    """A man with his code, answering part by part as the pages ask (each part has its own address)."""
 
     def __init__(self, client):
         self.client = client
         self.pages_seen = []
 
     def start(self, code):
+        """Type the code and press Empezar: the response is a redirect (to his part, or back with a message)."""
         page = self.client.get("/cuestionario/")
         return self.client.post("/cuestionario/", data={"codigo": code, "csrf_token": csrf_token(page)})
 
-    def answer(self, code, answers, max_pages=30):
+    def open(self, code):
+        """Type the code and follow where it leads: (the address he lands on, the page's text)."""
         response = self.start(code)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        html = self.client.get("/cuestionario/preguntas").get_data(as_text=True)
-        for _ in range(max_pages):
-            hidden, visible = page_inputs(html)
-            self.pages_seen.append(sorted(visible))
-            data = {"csrf_token": csrf_token_from(html), "pagina": re.search(r'name="pagina" value="(\d+)"', html).group(1),
-                    "accion": "siguiente"}
-            form = {}
-            for name, value in hidden:
-                form.setdefault(name, []).append(value)
-            for name in visible:
-                if name in answers:
-                    value = answers[name]
-                    form[name] = value.split() if isinstance(value, str) and " " in value else [value]
-            response = self.client.post("/cuestionario/preguntas", data={**data, **form})
-            if response.status_code == 302:
+        assert response.status_code == 303, response.status_code
+        return self.follow(response)
+
+    def follow(self, response):
+        url = response.headers["Location"]
+        while True:
+            page = self.client.get(url)
+            if page.status_code != 303:
+                return url, page.get_data(as_text=True)
+            url = page.headers["Location"]
+
+    def send_part(self, url, html, answers, action="siguiente"):
+        """Answer the questions shown on this part from ``answers`` and press a button: the 303 response."""
+        form = {"csrf_token": csrf_token_from(html), "accion": action}
+        for name in page_inputs(html):
+            if name in answers:
+                value = answers[name]
+                form[name] = value.split() if isinstance(value, str) and " " in value else [value]
+        response = self.client.post(url, data=form)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+    def answer(self, code, answers, max_pages=30, stop_at=None):
+        """Open the code and answer every part; the response that ends on the thanks page, or
+        (when ``stop_at`` parts were sent) the address of the part he reached."""
+        url, html = self.open(code)
+        for sent in range(max_pages):
+            if stop_at is not None and sent == stop_at:
+                return url
+            assert "/cuestionario/parte/" in url, url
+            self.pages_seen.append(sorted(page_inputs(html)))
+            response = self.send_part(url, html, answers)
+            if response.headers["Location"] == "/cuestionario/gracias":
                 return response
-            assert response.status_code == 200, response.get_data(as_text=True)
-            html = response.get_data(as_text=True)
+            url, html = self.follow(response)
         raise AssertionError("the questionnaire never ended")
 
 

@@ -183,7 +183,7 @@ def test_the_questionnaire_can_be_answered_with_the_keyboard_alone(chromium, liv
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "codigo"
     page.keyboard.type(code)
-    with page.expect_navigation(url="**/cuestionario/preguntas"):
+    with page.expect_navigation(url="**/cuestionario/parte/1"):
         page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "age"

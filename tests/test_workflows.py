@@ -59,9 +59,10 @@ def test_facilitator_intake_then_participant_answers_with_code(app, client):
     assert intake["entered_by"] == "self" and intake["user"] is None
     assert intake["answers"]["age"] == 34 and "occupation_type" not in intake["answers"]
     assert intake["answers"]["rec_insults"] == "no"
-    # the code works once
-    again = participant.start(code)
-    assert again.status_code == 401 and "ya se usó" in again.get_data(as_text=True)
+    # the code works once, and his draft went with the sending
+    url, text = participant.open(code)
+    assert url == "/cuestionario/" and "ya se usó" in text
+    assert snap.count("drafts") == 0
     # codes are stored hashed only
     codes_file = Path(app.instance_path) / "codes.json"
     assert code.replace("-", "") not in codes_file.read_text(encoding="utf-8")
@@ -69,11 +70,12 @@ def test_facilitator_intake_then_participant_answers_with_code(app, client):
 
 def test_wrong_and_expired_codes_get_plain_messages_and_guessing_is_slowed(app, client):
     participant = Participant(client)
-    response = participant.start("AAAA-AAAA")
-    assert response.status_code == 401 and "Ese código no es correcto" in response.get_data(as_text=True)
+    url, text = participant.open("AAAA-AAAA")
+    assert url == "/cuestionario/" and "Ese código no es correcto" in text
+    assert 'value="AAAA-AAAA"' in text  # what he typed is still there to correct
     for _ in range(12):
-        response = participant.start("CCCC-CCCC")
-    assert "Se probaron demasiados códigos" in response.get_data(as_text=True)
+        url, text = participant.open("CCCC-CCCC")
+    assert "Se probaron demasiados códigos" in text
 
     # an expired code, on a fresh address
     fac = Facilitator(app.test_client())
@@ -86,8 +88,7 @@ def test_wrong_and_expired_codes_get_plain_messages_and_guessing_is_slowed(app, 
         codes.write(lambda tx: tx.update("codes", tx.all("codes")[0]["doc_id"], {"expires_at": "2020-01-01T00:00:00+00:00"}))
     other = Participant(app.test_client())
     other.client.environ_base["REMOTE_ADDR"] = "127.0.0.2"  # another tablet, not slowed down
-    response = other.start(code)
-    assert "caducó" in response.get_data(as_text=True)
+    assert "caducó" in other.open(code)[1]
 
 
 def test_a_new_code_replaces_the_old_one(app, client):
@@ -96,41 +97,44 @@ def test_a_new_code_replaces_the_old_one(app, client):
     old, new = fac.issue_code(man, "exit"), fac.issue_code(man, "exit")
     fac.logout()
     participant = Participant(client)
-    assert "reemplazado" in participant.start(old).get_data(as_text=True)
-    assert participant.start(new).status_code == 302
+    assert "reemplazado" in participant.open(old)[1]
+    assert participant.open(new)[0] == "/cuestionario/parte/1"
 
 
 def test_a_missing_answer_keeps_him_on_the_page_with_a_spanish_message(app, client):
     man, code = Facilitator(client).code_for_new_man()
     participant = Participant(client)
-    participant.start(code)
-    html = client.get("/cuestionario/preguntas").get_data(as_text=True)
-    response = client.post("/cuestionario/preguntas", data={
-        "csrf_token": csrf_token(client.get("/cuestionario/preguntas")), "pagina": "0", "accion": "siguiente",
-        "education": "secondary"})
-    text = response.get_data(as_text=True)
-    assert response.status_code == 422
+    url, html = participant.open(code)
+    assert url == "/cuestionario/parte/1" and "Parte 1 de" in html
+    response = participant.send_part(url, html, {"education": "secondary"})
+    assert response.headers["Location"] == url  # back to the same part, by GET
+    text = client.get(url).get_data(as_text=True)
     assert "Por favor responda esta pregunta." in text
     assert re.search(r'<input checked[^>]*value="secondary"', text)  # what he chose is still chosen
-    assert "Parte 1 de" in html
+    assert "Por favor responda esta pregunta." in client.get(url).get_data(as_text=True)  # a reload: the same
 
 
 def test_participant_pages_are_private_on_a_shared_tablet(app, client):
     man, code = Facilitator(client).code_for_new_man()
     participant = Participant(client)
-    participant.start(code)
-    page = client.get("/cuestionario/preguntas")
+    url, _ = participant.open(code)
+    page = client.get(url)
     assert page.headers["Cache-Control"] == "no-store"
     title = re.search(r"<title>(.*?)</title>", page.get_data(as_text=True)).group(1)
     assert title == "Cuestionario"
     for word in ("violencia", "violence", "reeducación", "agresor"):
-        assert word not in title.lower() and word not in "/cuestionario/preguntas"
+        assert word not in title.lower() and word not in url
     response = Participant(client).answer(code, INTAKE_ANSWERS)
     assert response.headers["Cache-Control"] == "no-store"
-    # after he sends, the questionnaire's address leads back to the start: nothing of his answers
-    after = client.get("/cuestionario/preguntas")
-    assert after.status_code == 302 and after.headers["Location"] == "/cuestionario/"
+    # after he sends, the questionnaire's addresses lead to the thanks page: nothing of his answers
+    for address in ("/cuestionario/preguntas", url):
+        after = client.get(address)
+        assert after.status_code == 303 and after.headers["Location"] == "/cuestionario/gracias"
     assert "34" not in client.get("/cuestionario/gracias").get_data(as_text=True)
+    # back at the start, the next man starts clean
+    client.get("/cuestionario/")
+    after = client.get(url)
+    assert after.status_code == 303 and after.headers["Location"] == "/cuestionario/"
 
 
 def test_kiosk_mode_signs_staff_out_and_returns_to_the_start(app, client):

@@ -1,22 +1,34 @@
+"""A man's questionnaire: his code, then one part per address, each saved as he sends it.
+
+Every POST ends in a redirect to a GET (post, redirect, get): the phone's Back button shows
+the previous part with his answers, a reload shows the same part, and no browser asks to
+send a form again. The answers live in the draft on the server (``drafts.py``); the
+session cookie only says which code he typed.
+"""
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
-from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
+from flask import (abort, current_app, flash, g, get_flashed_messages, make_response, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import get_locale, gettext as _
 
-from .. import access_codes
+from .. import access_codes, drafts
 from ..db import get_site_store
 from ..participants import ProgramError
 from ..questionnaire_form import form_class
-from ..responses import save_response
+from ..storage import StoreError
 from ..throttle import Throttle
 from . import bp
 
 KIOSK_COOKIE = "tableta"
 KIOSK_IDLE_SECONDS = 15 * 60  # a man who walks away: the tablet goes back to the start
 KIOSK_THANKS_SECONDS = 12
+PREFIXES = ("/cuestionario/", "/c/")  # every address a man sees
 
 
 @bp.record_once
@@ -25,6 +37,32 @@ def _setup(state) -> None:
     state.app.extensions["code_throttle"] = Throttle(limit=10, window_seconds=10 * 60)
     css = (Path(state.app.static_folder) / "participant.css").read_text(encoding="utf-8")
     state.app.extensions["participant_css"] = Markup(css)
+    state.app.extensions["draft_sweep"] = {"last": None, "lock": threading.Lock()}
+
+
+@bp.before_app_request
+def sweep_drafts() -> None:
+    """Now and then, remove the drafts that no working code can open any more (codes expire on their own)."""
+    sweep = current_app.extensions["draft_sweep"]
+    now = time.monotonic()
+    if sweep["last"] is not None and now - sweep["last"] < current_app.config["DRAFT_SWEEP_SECONDS"]:
+        return
+    if not sweep["lock"].acquire(blocking=False):
+        return  # another request of this process is sweeping
+    try:
+        sweep["last"] = now
+        removed = drafts.sweep(current_app.instance_path)
+        if removed:
+            current_app.logger.info("%s drafts removed: no working code was left for them", removed)
+    except StoreError as exc:  # never stop a page for this; the next sweep tries again
+        current_app.logger.error("drafts not swept: %s", exc)
+    finally:
+        sweep["lock"].release()
+
+
+def is_participant_request() -> bool:
+    """Pages and errors a man sees get his plain layout, never the staff one."""
+    return request.path.startswith(PREFIXES)
 
 
 def kiosk() -> bool:
@@ -37,119 +75,160 @@ def codes():
 
 def render(template, status=200, **context):
     css = current_app.extensions["participant_css"]
-    return make_response(render_template(template, kiosk=kiosk(), participant_css=css, **context), status)
+    return make_response(render_template(template, kiosk=kiosk(), participant_css=css,
+                                         kiosk_idle=KIOSK_IDLE_SECONDS, **context), status)
+
+
+def to_start(message: str | None = None, code: str = ""):
+    """Back to the code page (303: the browser follows with a GET), with a message for him."""
+    if message:
+        flash(message, "participant")
+    if code:
+        flash(code, "participant_code")
+    return redirect(url_for("participant.start"), 303)
+
+
+def _sign_out_staff() -> None:
+    """A man typing his code must never end up inside a staff member's session."""
+    if session.get("user"):
+        current_app.logger.info("staff session of %s ended: a code was typed in its browser", session["user"])
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
 
 
 @bp.route("/cuestionario/", methods=["GET", "POST"])
 def start():
     """Where a man types his code."""
-    error = None
-    code = request.form.get("codigo", "")
     if request.method == "GET":
         session.pop("answering", None)  # back at the start: nothing of the last man stays open
-    else:
-        throttle = current_app.extensions["code_throttle"]
-        key = request.remote_addr or "?"
-        wait = throttle.wait_seconds(key)
-        if wait:
-            error = _("Too many codes were tried from this device. Wait %(minutes)s minutes and try again.",
-                      minutes=max(1, round(wait / 60)))
-        else:
-            try:
-                record = access_codes.check(codes(), current_app.secret_key, code)
-            except ProgramError as exc:
-                throttle.failed(key)
-                error = str(exc)
-            else:
-                session["answering"] = {"digest": record.digest, "site": record.site,
-                                        "participant": record.participant_code,
-                                        "questionnaire": record.questionnaire}
-                return redirect(url_for("participant.answer"))
-    return render("participant/start.html", 401 if error else 200, error=error, code=code)
+        session.pop("answered", None)
+        errors = get_flashed_messages(category_filter=["participant"])
+        typed = get_flashed_messages(category_filter=["participant_code"])
+        return render("participant/start.html", error=errors[0] if errors else None,
+                      code=typed[0] if typed else "", staff=g.user)
+    code = request.form.get("codigo", "")
+    _sign_out_staff()
+    throttle = current_app.extensions["code_throttle"]
+    key = request.remote_addr or "?"
+    wait = throttle.wait_seconds(key)
+    if wait:
+        return to_start(_("Too many codes were tried from this device. Wait %(minutes)s minutes and try again.",
+                          minutes=max(1, round(wait / 60))), code[:20])
+    try:
+        record = access_codes.check(codes(), current_app.secret_key, code)
+    except ProgramError as exc:
+        throttle.failed(key)
+        return to_start(str(exc), code[:20])
+    session["answering"] = {"digest": record.digest, "site": record.site, "participant": record.participant_code,
+                            "questionnaire": record.questionnaire}
+    return redirect(url_for("participant.resume"), 303)
 
 
 @bp.route("/c/<code>")
 def from_qr(code):
     """The address in the QR code: the start page with the code already written."""
     session.pop("answering", None)
-    return render("participant/start.html", code=access_codes.display(access_codes.normalise(code))
-                  if access_codes.normalise(code) else code[:20], error=None)
+    normalised = access_codes.normalise(code)
+    return render("participant/start.html", code=access_codes.display(normalised) if normalised else code[:20],
+                  error=None, staff=g.user)
 
 
-def _questionnaire():
-    answering = session.get("answering")
-    if not answering:
-        return None, None
-    return answering, current_app.extensions["questionnaires"][answering["questionnaire"]]
+class Opened:
+    """The questionnaire a man opened with a code that still works, and his draft of it."""
 
+    def __init__(self):
+        answering = session.get("answering")
+        if not answering:
+            if session.get("answered"):
+                abort(redirect(url_for("participant.thanks"), 303))
+            abort(to_start(_("To go on, write your code again. The answers you already gave are saved.")))
+        try:
+            access_codes.check_digest(codes(), answering["digest"])
+        except ProgramError as exc:
+            session.pop("answering", None)
+            abort(to_start(str(exc)))
+        self.digest = answering["digest"]
+        self.participant = answering["participant"]
+        self.questionnaire = current_app.extensions["questionnaires"][answering["questionnaire"]]
+        self.store = get_site_store(answering["site"])
+        snapshot = self.store.read()
+        if snapshot.first("responses", participant_code=self.participant, questionnaire=self.questionnaire.id):
+            # Stored already (sent, or typed in from paper): the code is spent even if marking it was cut short.
+            self.finish()
+            abort(to_start(str(access_codes.already_used())))
+        self.draft = drafts.load(snapshot, self.participant, self.questionnaire.id)
 
-@bp.route("/cuestionario/preguntas", methods=["GET", "POST"])
-def answer():
-    """The questionnaire, one short page at a time; answers so far travel in the form."""
-    answering, questionnaire = _questionnaire()
-    if questionnaire is None:
-        return redirect(url_for("participant.start"))
-    form = form_class(questionnaire, str(get_locale()))()
-    pages = questionnaire.pages
-    if request.method == "GET":
-        return _page(form, questionnaire, 0, {})
-    try:
-        current = min(max(int(request.form.get("pagina", "0")), 0), len(pages) - 1)
-    except ValueError:
-        current = 0
-    result = questionnaire.validate(form.raw_answers())
-    answers = result.answers
-    if request.form.get("accion") == "atras":
-        previous = [p.index for p in pages[:current] if questionnaire.page_shown(p, answers)]
-        return _page(form, questionnaire, previous[-1] if previous else 0, answers)
-
-    # Errors on this page or before it are shown on the first page that has one.
-    names_so_far = {q.name: p.index for p in pages[:current + 1] for q in p.questions}
-    errors = {n: m for n, m in result.errors.items() if n in names_so_far}
-    if errors:
-        first = min(names_so_far[n] for n in errors)
-        for name, message in errors.items():
-            form[name].errors = [message]
-        return _page(form, questionnaire, first, answers, status=422)
-    following = [p.index for p in pages[current + 1:] if questionnaire.page_shown(p, answers)]
-    if following:
-        return _page(form, questionnaire, following[0], answers)
-    if not result.ok:  # the whole submission was judged above; CSRFProtect guards every POST
-        for name, message in result.errors.items():
-            form[name].errors = [message]
-        return _page(form, questionnaire, current, answers, status=422)
-    try:
-        save_response(get_site_store(answering["site"]), questionnaire, answering["participant"],
-                      answers, "self", None, date.today())
-    except ProgramError as exc:
+    def finish(self) -> None:
+        try:
+            access_codes.mark_used(codes(), self.digest)
+        except StoreError as exc:  # the site's file already holds the answers: the code cannot open them again
+            current_app.logger.error("code not marked used (the response is stored): %s", exc)
         session.pop("answering", None)
-        return render("participant/start.html", 409, error=str(exc), code="")
-    access_codes.mark_used(codes(), answering["digest"])
-    session.pop("answering", None)
-    return redirect(url_for("participant.thanks"))
 
 
-def _page(form, questionnaire, index, answers, status=200):
+def part_url(index: int) -> str:
+    return url_for("participant.part", number=index + 1)
+
+
+@bp.route("/cuestionario/preguntas")
+def resume():
+    """The part he reached (where a code leads, and the old address of the questionnaire)."""
+    opened = Opened()
+    return redirect(part_url(drafts.current_page(opened.questionnaire, opened.draft)), 303)
+
+
+@bp.route("/cuestionario/parte/<int:number>", methods=["GET", "POST"])
+def part(number):
+    """One part of the questionnaire: GET shows it with his saved answers, POST saves it."""
+    opened = Opened()
+    questionnaire, draft, index = opened.questionnaire, opened.draft, number - 1
+    if not drafts.may_open(questionnaire, draft, index):
+        return redirect(part_url(drafts.current_page(questionnaire, draft)), 303)
+    if request.method == "GET":
+        return _show(questionnaire, draft, index)
     page = questionnaire.pages[index]
-    shown = [p for p in questionnaire.pages if questionnaire.page_shown(p, answers)
-             or p.index > index]  # later pages may still appear: count them
-    position = next((i for i, p in enumerate(shown, start=1) if p.index == index), 1)
-    on_page = {q.name for q in page.questions}
-    carried = [(q, form[q.name]) for q in questionnaire.questions
-               if q.name not in on_page and q.name in answers]
+    raw = {q.name: request.form.getlist(q.name) if q.type == "select_multiple" else request.form.get(q.name)
+           for q in page.questions if questionnaire.is_relevant(q, draft.answers)}
+    try:
+        target = drafts.save_part(opened.store, questionnaire, opened.participant, index, raw,
+                                  request.form.get("accion") == "atras", date.today())
+    except ProgramError as exc:  # received meanwhile (typed in from paper), or he is no longer at the site
+        opened.finish()
+        return to_start(str(exc))
+    if target == drafts.SENT:
+        opened.finish()
+        session["answered"] = True
+        return redirect(url_for("participant.thanks"), 303)
+    return redirect(part_url(target), 303)
+
+
+def _show(questionnaire, draft, index):
+    cls = form_class(questionnaire, str(get_locale()))
+    rejected = draft.rejected if draft.rejected and draft.rejected.get("page") == index else None
+    if rejected:  # what he typed that a rule refused, with the messages, until he sends this part again
+        form = cls(formdata=MultiDict([(name, v) for name, value in rejected["raw"].items() if value is not None
+                                       for v in (value if isinstance(value, list) else [value])]))
+        for name, message in rejected["errors"].items():
+            form[name].errors = [message]
+    else:
+        form = cls(formdata=None, data=draft.answers)
+    page = questionnaire.pages[index]
     items = [(q, form[q.name] if q.answerable else None) for q in page.items
-             if questionnaire.is_relevant(q, answers)]
-    is_last = not any(questionnaire.page_shown(p, answers) for p in questionnaire.pages[index + 1:])
-    return render("participant/page.html", status, form=form, questionnaire=questionnaire, page=page,
-                  items=items, carried=carried, answers=answers, position=position, total=len(shown),
-                  is_last=is_last,
-                  has_previous=any(questionnaire.page_shown(p, answers) for p in questionnaire.pages[:index]))
+             if questionnaire.is_relevant(q, draft.answers)]
+    position, total = drafts.progress(questionnaire, draft.answers, index)
+    is_last = not any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[index + 1:])
+    has_previous = any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[:index])
+    return render("participant/page.html", form=form, questionnaire=questionnaire, page=page, items=items,
+                  position=position, total=total, is_last=is_last, has_previous=has_previous,
+                  has_errors=bool(rejected), action=part_url(index))
 
 
 @bp.route("/cuestionario/gracias")
 def thanks():
     """Thanks; on a tablet in kiosk mode, back to the start for the next man."""
-    return render("participant/thanks.html")
+    return render("participant/thanks.html", thanks_seconds=KIOSK_THANKS_SECONDS)
 
 
 @bp.route("/cuestionario/tableta", methods=["POST"])

@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale, gettext as _
 from markupsafe import Markup
 
-from .. import access_codes
+from .. import access_codes, drafts
 from ..attendance import sessions as list_sessions
 from ..db import get_site_store
 from ..participants import ProgramError, groups, register, roster
@@ -79,9 +79,25 @@ def participant_page(site_code, participant_code):
     participant = _participant(snapshot, site_code, participant_code)
     row = next(r for r in roster(snapshot) if r.code == participant_code)
     group_sessions = sorted(list_sessions(snapshot, participant["group_code"]), key=lambda s: (s["date"], s["number"]))
+    questionnaires = current_app.extensions["questionnaires"]
     return render_template("staff/participant.html", site=g.site, participant=participant, row=row,
                            sessions=group_sessions, received=responses_of(snapshot, participant_code),
-                           questionnaires=current_app.extensions["questionnaires"])
+                           questionnaires=questionnaires,
+                           in_progress=_in_progress(snapshot, site_code, participant_code, questionnaires))
+
+
+def _in_progress(snapshot, site_code, participant_code, questionnaires) -> dict:
+    """His unsent questionnaires that a working code can still open: where he is, never his answers."""
+    codes = access_codes.codes_store(current_app.instance_path)
+    found = {}
+    for qid in access_codes.PARTICIPANT_QUESTIONNAIRES:
+        draft = drafts.load(snapshot, participant_code, qid)
+        if draft.started and access_codes.has_live_code(codes, site_code, participant_code, qid):
+            questionnaire = questionnaires[qid]
+            position, total = drafts.progress(questionnaire, draft.answers,
+                                              drafts.current_page(questionnaire, draft))
+            found[qid] = {"position": position, "total": total, "saved_at": draft.saved_at}
+    return found
 
 
 @bp.route("/sitio/<site_code>/participantes/<participant_code>/codigo", methods=["POST"])

@@ -1,0 +1,174 @@
+"""Drafts: a man's answers saved part by part until he sends the questionnaire.
+
+A draft belongs to the man and the questionnaire, not to the code he typed: a replacement
+code opens the same draft. It lives in the site's file (table ``drafts``, kept out of the
+audit), is written through ``SiteStore.write`` like everything else, and never leaves the
+site: no export, indicator, sheet or summary reads that table. It goes away when the
+questionnaire is sent (in the same write that stores the response) or when no working code
+for it is left (``sweep``).
+
+Each part is judged by ``Questionnaire.validate`` as far as the man has come: an answer
+that breaks a rule on this part or an earlier one keeps him on that part (what he typed and
+the messages are kept in the draft, so a reload shows them again); answers to later parts
+that a change made invalid or hidden are dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import access_codes, storage
+from .questionnaires import Page, Questionnaire
+from .storage import SiteStore, Transaction
+
+TABLE = "drafts"
+SENT = -1  # what ``save_part`` returns when the questionnaire was sent
+
+
+@dataclass
+class Draft:
+    answers: dict[str, Any] = field(default_factory=dict)
+    reached: int = 0  # index of the furthest part he was sent to
+    rejected: dict | None = None  # {"page": i, "raw": {...}, "errors": {...}} of the last refused part
+    saved_at: str | None = None
+    doc_id: int | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.doc_id is not None
+
+
+def load(snapshot, participant_code: str, questionnaire: str) -> Draft:
+    doc = snapshot.first(TABLE, participant_code=participant_code, questionnaire=questionnaire)
+    if doc is None:
+        return Draft()
+    return Draft(doc.get("answers") or {}, doc.get("reached", 0), doc.get("rejected"), doc.get("saved_at"),
+                 doc["doc_id"])
+
+
+def discard(tx: Transaction, participant_code: str, questionnaire: str) -> None:
+    for doc in tx.find(TABLE, participant_code=participant_code, questionnaire=questionnaire):
+        tx.remove(TABLE, doc["doc_id"])
+
+
+def shown_pages(questionnaire: Questionnaire, answers: dict) -> list[Page]:
+    return [p for p in questionnaire.pages if questionnaire.page_shown(p, answers)]
+
+
+def current_page(questionnaire: Questionnaire, draft: Draft) -> int:
+    """The part he reached, or the last part before it that his answers still show."""
+    shown = [p.index for p in shown_pages(questionnaire, draft.answers)]
+    before = [i for i in shown if i <= draft.reached]
+    return before[-1] if before else (shown[0] if shown else 0)
+
+
+def may_open(questionnaire: Questionnaire, draft: Draft, index: int) -> bool:
+    """A part he has reached and that his answers show."""
+    if not 0 <= index < len(questionnaire.pages) or index > max(draft.reached, 0):
+        return False
+    return questionnaire.page_shown(questionnaire.pages[index], draft.answers)
+
+
+def progress(questionnaire: Questionnaire, answers: dict, index: int) -> tuple[int, int]:
+    """(this part's position, parts in all) as he sees them; later parts may still appear."""
+    shown = [p for p in questionnaire.pages if questionnaire.page_shown(p, answers) or p.index > index]
+    position = next((i for i, p in enumerate(shown, start=1) if p.index == index), 1)
+    return position, len(shown)
+
+
+def save_part(store: SiteStore, questionnaire: Questionnaire, participant_code: str, index: int,
+              raw_page: dict[str, Any], going_back: bool, today: date) -> int:
+    """Save one part he sent; return the part to show next, or ``SENT``.
+
+    Going back keeps what is valid on this part and never stops him. Going on stops at the
+    first part with a problem. After the last part the response is stored and the draft
+    removed in the same write, so an answered questionnaire is never half saved.
+    """
+    return store.write(lambda tx: _save_part(tx, questionnaire, participant_code, index, raw_page, going_back,
+                                             today), user="participant")
+
+
+def _save_part(tx, questionnaire, participant_code, index, raw_page, going_back, today) -> int:
+    from .responses import add_response  # responses also discard drafts: import here, not at the top
+
+    draft = load(tx, participant_code, questionnaire.id)
+    page = questionnaire.pages[index]
+    merged = dict(draft.answers)
+    for q in page.questions:
+        merged[q.name] = raw_page.get(q.name)
+    result = questionnaire.validate(merged)
+    page_of = {q.name: p.index for p in questionnaire.pages for q in p.questions}
+    if going_back:
+        previous = [p.index for p in shown_pages(questionnaire, result.answers) if p.index < index]
+        _put(tx, draft, participant_code, questionnaire, result.answers, draft.reached, None)
+        return previous[-1] if previous else index
+    blocking = {n: m for n, m in result.errors.items() if page_of[n] <= index}
+    if blocking:
+        first = min(page_of[n] for n in blocking)
+        rejected = {"page": first,
+                    "raw": {q.name: _as_raw(merged.get(q.name)) for q in questionnaire.pages[first].questions},
+                    "errors": {n: m for n, m in blocking.items() if page_of[n] == first}}
+        _put(tx, draft, participant_code, questionnaire, result.answers, draft.reached, rejected)
+        return first
+    following = [p.index for p in shown_pages(questionnaire, result.answers) if p.index > index]
+    if following:
+        _put(tx, draft, participant_code, questionnaire, result.answers, max(draft.reached, following[0]), None)
+        return following[0]
+    # Every shown part is behind him and nothing blocks: the questionnaire is sent.
+    add_response(tx, questionnaire, participant_code, result.answers, "self", None, today)
+    return SENT
+
+
+def _put(tx: Transaction, draft: Draft, participant_code: str, questionnaire: Questionnaire, answers: dict,
+         reached: int, rejected: dict | None) -> None:
+    doc = {"participant_code": participant_code, "questionnaire": questionnaire.id,
+           "version": questionnaire.version, "answers": answers, "reached": reached, "rejected": rejected,
+           "saved_at": storage.now_iso()}
+    if draft.started:
+        tx.update(TABLE, draft.doc_id, doc)
+    else:
+        tx.insert(TABLE, {**doc, "started_at": doc["saved_at"]})
+
+
+def _as_raw(value: Any) -> Any:
+    """A stored or typed value as the form shows it again."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return str(value)
+
+
+def sweep(instance_path: str | Path) -> int:
+    """Remove the drafts that no working code can open any more; return how many went.
+
+    Codes live in the instance's ``codes.json``, drafts in each site's file: the stopped
+    codes are read first, their drafts removed site by site, and only then are those codes
+    marked as looked at (a site that cannot be written is tried again next time).
+    """
+    codes = access_codes.codes_store(instance_path)
+    pairs, digests = access_codes.stopped_codes(codes)
+    by_site: dict[str, set[tuple[str, str]]] = {}
+    for site, man, qid in pairs:
+        by_site.setdefault(site, set()).add((man, qid))
+    removed, failed_sites = 0, set()
+    for site, wanted in by_site.items():
+        try:
+            store = storage.store_for_site(instance_path, site)
+            if not any((d["participant_code"], d["questionnaire"]) in wanted for d in store.read().all(TABLE)):
+                continue
+            removed += store.write(lambda tx: _remove(tx, wanted), user="portal")
+        except (storage.StoreError, storage.InvalidSiteCode):
+            failed_sites.add(site)
+    access_codes.mark_checked(codes, [d for d, site in digests if site not in failed_sites])
+    return removed
+
+
+def _remove(tx: Transaction, wanted: set[tuple[str, str]]) -> int:
+    gone = [d for d in tx.all(TABLE) if (d["participant_code"], d["questionnaire"]) in wanted]
+    for d in gone:
+        tx.remove(TABLE, d["doc_id"])
+    return len(gone)
+
