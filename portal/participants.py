@@ -37,9 +37,10 @@ def normalise_group(code: str) -> str:
 
 
 def next_participant_code(tx: Transaction, site_code: str, year: int) -> str:
-    """<SITE>-<YEAR>-<NNNN>, sequential per site and year."""
+    """<SITE>-<YEAR>-<NNNN>, sequential per site and year; a withdrawn or erased man's code is never reused."""
     prefix = f"{site_code}-{year}-"
-    taken = [int(p["code"][len(prefix):]) for p in tx.all("participants") if p["code"].startswith(prefix)]
+    known = [p["code"] for p in tx.with_withdrawn().all("participants")] + [e["code"] for e in tx.all("erased")]
+    taken = [int(code[len(prefix):]) for code in known if code.startswith(prefix)]
     return f"{prefix}{max(taken, default=0) + 1:04d}"
 
 
@@ -79,6 +80,7 @@ class RosterRow:
     last_attended: str | None
     at_risk: bool
     missed_in_a_row: int
+    high_risk: bool = False  # the entry interview judged a high risk of severe violence: partner-safety protocol
 
     @property
     def status_label(self) -> str:
@@ -95,6 +97,8 @@ def roster(snapshot, group_code: str | None = None) -> list[RosterRow]:
         sessions_by_group.setdefault(s["group_code"], []).append(s)
     for group_sessions in sessions_by_group.values():
         group_sessions.sort(key=lambda s: (s["date"], s["number"]))
+    high = {r["participant_code"] for r in snapshot.find("responses", questionnaire="facilitator_intake")
+            if (r.get("answers") or {}).get("risk_level") == "high"}
     rows = []
     for p in snapshot.all("participants"):
         if group_code and p["group_code"] != group_code:
@@ -109,7 +113,7 @@ def roster(snapshot, group_code: str | None = None) -> list[RosterRow]:
         rows.append(RosterRow(
             code=p["code"], group_code=p["group_code"], enrolled_on=p["enrolled_on"], status=p["status"],
             attended=len(present), last_attended=max((s["date"] for s in present), default=None),
-            at_risk=p["status"] == "active" and missed >= 2, missed_in_a_row=missed,
+            at_risk=p["status"] == "active" and missed >= 2, missed_in_a_row=missed, high_risk=p["code"] in high,
         ))
     return sorted(rows, key=lambda r: (r.group_code, r.code))
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from . import drafts
+from . import consistency, drafts
 from .participants import ProgramError, set_status_from_exit
 from .questionnaires import Questionnaire, localized
 from .storage import SiteStore, Transaction
@@ -19,13 +19,25 @@ def add_response(tx: Transaction, questionnaire: Questionnaire, participant_code
 
     A draft the man had started of the same questionnaire goes in the same write.
     """
-    if not tx.first("participants", code=participant_code):
+    participant = tx.first("participants", code=participant_code)
+    if participant is None:
         raise ProgramError(_("The participant %(code)s does not exist at this site.", code=participant_code))
+    problems = date_problems(tx, questionnaire.id, participant, submitted_on.isoformat())
+    if problems:
+        raise ProgramError(" ".join(problems))
     if tx.first("responses", participant_code=participant_code, questionnaire=questionnaire.id):
         raise ProgramError(_("This questionnaire (%(name)s) was already received for %(code)s; it cannot be "
                              "entered twice.", name=localized(questionnaire.title), code=participant_code))
     drafts.discard(tx, participant_code, questionnaire.id)
     return insert_response(tx, questionnaire, participant_code, answers, entered_by, user, submitted_on)
+
+
+def date_problems(snapshot, qid: str, participant: dict, submitted_on: str) -> list[str]:
+    """The consistency rules for a questionnaire's date (an exit's too)."""
+    problems = consistency.response_problems(submitted_on, participant)
+    if qid == consistency.EXIT:
+        problems += consistency.exit_problems(snapshot, participant["code"], submitted_on)
+    return problems
 
 
 def insert_response(tx: Transaction, questionnaire: Questionnaire, participant_code: str, answers: dict,

@@ -39,6 +39,9 @@ class _AsOf:
                      else "active"} for p in rows]
         return rows
 
+    def find(self, table: str, **match) -> list[dict]:
+        return [r for r in self.all(table) if all(r.get(f) == want for f, want in match.items())]
+
 
 def sheet_context(site: Site, snapshot, month: str) -> dict:
     """Everything the sheet shows, from the indicator module and the site's records."""

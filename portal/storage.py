@@ -31,6 +31,7 @@ import os
 import re
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +45,7 @@ SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
 AUDIT_TABLE = "_audit"
 # A man's unsent answers: kept out of the history, so that nothing of them stays once the draft is gone.
 UNAUDITED_TABLES = frozenset({AUDIT_TABLE, "drafts"})
+WITHDRAWN = "withdrawn"  # a record entered by mistake: kept, with the reason, but out of every listing
 LOCK_TIMEOUT_SECONDS = 60
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock
 
@@ -182,39 +184,51 @@ class _SnapshotStorage(Storage):
 
 
 class Snapshot:
-    """A consistent, read-only view of a store at one moment."""
+    """A consistent, read-only view of a store at one moment.
 
-    def __init__(self, tables: dict[str, dict[str, dict]]):
+    Records withdrawn by mistake (a truthy ``withdrawn`` field) are left out of every
+    listing, so no count, sheet, summary or export sees them; ``with_withdrawn()`` gives
+    the view that shows them too (a man's history, restoring, keeping codes unique).
+    """
+
+    def __init__(self, tables: dict[str, dict[str, dict]], show_withdrawn: bool = False):
         self._tables = tables
+        self._show_withdrawn = show_withdrawn
         self._db: TinyDB | None = None
+
+    def with_withdrawn(self) -> "Snapshot":
+        return Snapshot(self._tables, show_withdrawn=True)
+
+    def _rows(self, table: str):
+        rows = self._tables.get(table, {}).items()
+        if self._show_withdrawn:
+            return rows
+        return [(k, v) for k, v in rows if not v.get(WITHDRAWN)]
 
     def all(self, table: str) -> list[dict]:
         """Every document of a table, in insertion order, with its ``doc_id``."""
-        return [_with_id(k, v) for k, v in self._tables.get(table, {}).items()]
+        return [_with_id(k, v) for k, v in self._rows(table)]
 
     def get(self, table: str, doc_id: int) -> dict | None:
+        """One document by id, withdrawn or not."""
         doc = self._tables.get(table, {}).get(str(doc_id))
         return None if doc is None else _with_id(str(doc_id), doc)
 
     def find(self, table: str, **match) -> list[dict]:
         """Documents whose fields equal every keyword given."""
-        return [
-            _with_id(k, v)
-            for k, v in self._tables.get(table, {}).items()
-            if all(v.get(f) == want for f, want in match.items())
-        ]
+        return [_with_id(k, v) for k, v in self._rows(table) if all(v.get(f) == want for f, want in match.items())]
 
     def first(self, table: str, **match) -> dict | None:
-        for k, v in self._tables.get(table, {}).items():
+        for k, v in self._rows(table):
             if all(v.get(f) == want for f, want in match.items()):
                 return _with_id(k, v)
         return None
 
     def count(self, table: str) -> int:
-        return len(self._tables.get(table, {}))
+        return len(self._rows(table))
 
     def table(self, name: str):
-        """The TinyDB table, for ``Query`` searches (read-only)."""
+        """The TinyDB table, for ``Query`` searches (read-only; withdrawn records included)."""
         if self._db is None:
             self._db = TinyDB(storage=_SnapshotStorage, tables=self._tables)
         return self._db.table(name, cache_size=0)
@@ -247,7 +261,30 @@ class Transaction(Snapshot):
         self._owned: set[str] = set()
         self._undo: list[tuple[str, str, dict | None]] = []
         self._next_ids: dict[str, int] = {}
+        self._action: dict | None = None
         self.changed = False
+
+    def with_withdrawn(self) -> Snapshot:
+        """A read view of this write's working state that shows withdrawn records too."""
+        return Snapshot(self._tables, show_withdrawn=True)
+
+    @contextmanager
+    def action(self, action: str, table: str, record: str, reason: str | None = None):
+        """One audit entry for what a person did, however many records it changed.
+
+        The entry says who, when, what (``action`` on ``record`` of ``table``), why
+        (``reason``) and, in ``steps``, every change with its old and new values.
+        """
+        if self._action is not None:
+            raise StoreError("actions do not nest")
+        self._action = {"at": now_iso(), "user": self.user, "action": action, "table": table,
+                        "record": record, "reason": reason, "steps": []}
+        try:
+            yield self._action
+        finally:
+            entry, self._action = self._action, None
+        if entry["steps"]:
+            self._append_audit(entry)
 
     # the three changes -----------------------------------------------------
     def insert(self, table: str, doc: dict) -> int:
@@ -304,6 +341,13 @@ class Transaction(Snapshot):
         entry = {"at": now_iso(), "user": self.user, "action": action, "table": table, "record_id": doc_id}
         if changes:
             entry["changes"] = changes
+        if self._action is not None:
+            del entry["at"], entry["user"]
+            self._action["steps"].append(entry)
+            return
+        self._append_audit(entry)
+
+    def _append_audit(self, entry: dict) -> None:
         key = str(self._next_id(AUDIT_TABLE))
         rows = self._own(AUDIT_TABLE)
         self._undo.append((AUDIT_TABLE, key, None))

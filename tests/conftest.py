@@ -116,9 +116,12 @@ class Facilitator(Staff):
         assert response.status_code == 302, response.get_data(as_text=True)
         return re.search(r"/participantes/([A-Z0-9-]+)/cuestionario/", response.headers["Location"]).group(1)
 
-    def record_session(self, group, number, held_on, present, venue="health_centre", session_id=None):
+    def record_session(self, group, number, held_on, present, venue="health_centre", session_id=None,
+                       reason="Corrección de la lista de asistencia"):
         url = self.url(f"sesiones/{session_id}/" if session_id else f"sesiones/nueva?grupo={group}")
         data = {"number": str(number), "held_on": held_on, "venue": venue, "present": list(present)}
+        if session_id:
+            data["reason"] = reason
         response = self.post_form(url, data)
         assert response.status_code == 302, response.get_data(as_text=True)
         return response

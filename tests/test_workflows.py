@@ -165,8 +165,9 @@ def test_sessions_attendance_and_the_at_risk_mark(app, client):
     sid = store(app).first("sessions", number=3)["session_id"]
     fac.record_session("2026-A", 3, "2026-11-17", [a, b], session_id=sid)
     assert "En riesgo" not in roster_row(client.get(fac.url("participantes/")).get_data(as_text=True), a)
-    audit = [e for e in store(app).all("_audit") if e["table"] == "sessions" and e["action"] == "update"]
-    assert audit and audit[-1]["user"] == "fac_a" and "present" in audit[-1]["changes"]
+    audit = [e for e in store(app).all("_audit") if e["table"] == "sessions" and e["action"] == "correct"]
+    assert len(audit) == 1 and audit[0]["user"] == "fac_a" and audit[0]["reason"] == "Corrección de la lista de asistencia"
+    assert audit[0]["steps"][0]["changes"]["present"] == [[b], sorted([a, b])]
 
 
 def test_session_rules_in_spanish(app, client):

@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale, gettext as _
 from markupsafe import Markup
 
-from .. import access_codes, drafts
+from .. import access_codes, drafts, history
 from ..attendance import sessions as list_sessions
 from ..db import get_site_store
 from ..participants import ProgramError, groups, register, roster
@@ -23,6 +23,7 @@ FACILITATOR = ("facilitator_intake", "facilitator_exit")
 
 
 def _participant(snapshot, site_code, participant_code):
+    """The man of that code at this site (withdrawn ones only if ``snapshot`` shows them), or 404."""
     if not participant_code.startswith(site_code + "-"):
         abort(404)
     found = snapshot.first("participants", code=participant_code)
@@ -74,16 +75,31 @@ def register_page(site_code):
 @bp.route("/sitio/<site_code>/participantes/<participant_code>/")
 @site_access()
 def participant_page(site_code, participant_code):
-    """One man: attendance, questionnaires, and what is left to do."""
+    """His file: registration, risk, every questionnaire with its answers, codes, sessions, exit, history."""
     snapshot = get_site_store(site_code).read()
-    participant = _participant(snapshot, site_code, participant_code)
-    row = next(r for r in roster(snapshot) if r.code == participant_code)
-    group_sessions = sorted(list_sessions(snapshot, participant["group_code"]), key=lambda s: (s["date"], s["number"]))
+    every = snapshot.with_withdrawn()
+    participant = _participant(every, site_code, participant_code)
     questionnaires = current_app.extensions["questionnaires"]
-    return render_template("staff/participant.html", site=g.site, participant=participant, row=row,
-                           sessions=group_sessions, received=responses_of(snapshot, participant_code),
-                           questionnaires=questionnaires,
-                           in_progress=_in_progress(snapshot, site_code, participant_code, questionnaires))
+    received = responses_of(snapshot, participant_code)
+    group_sessions = sorted(list_sessions(snapshot, participant["group_code"]), key=lambda s: (s["date"], s["number"]))
+    row = next((r for r in roster(snapshot) if r.code == participant_code), None)
+    risk = (received.get("facilitator_intake") or {}).get("answers", {}).get("risk_level")
+    withdrawn_responses = [r for r in every.find("responses", participant_code=participant_code)
+                           if r.get("withdrawn") and not r["withdrawn"].get("with_participant")]
+    return render_template(
+        "staff/participant.html", site=g.site, participant=participant, row=row, sessions=group_sessions,
+        received=received, questionnaires=questionnaires, risk=risk, withdrawn_responses=withdrawn_responses,
+        answers={qid: _readable(questionnaires[qid], r["answers"]) for qid, r in received.items()},
+        in_progress=_in_progress(snapshot, site_code, participant_code, questionnaires),
+        codes=access_codes.codes_of(access_codes.codes_store(current_app.instance_path), site_code,
+                                    participant_code),
+        changes=history.of_participant(history.entries(snapshot, questionnaires), participant_code))
+
+
+def _readable(questionnaire, answers: dict) -> list[tuple[str, str]]:
+    """(question, answer) as a person reads them, for the questions he answered."""
+    return [(localized(q.label), history.answer_text(q, answers[q.name])) for q in questionnaire.questions
+            if q.name in answers]
 
 
 def _in_progress(snapshot, site_code, participant_code, questionnaires) -> dict:

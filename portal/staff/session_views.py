@@ -5,7 +5,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from ..attendance import VENUES, save_session, sessions as list_sessions
+from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions
 from ..db import get_site_store
 from ..participants import ProgramError, groups
 from ..security import site_access
@@ -37,22 +37,25 @@ def session_page(site_code, session_id=None):
         group = existing["group_code"]
     else:
         group = request.args.get("grupo")
+        open_groups = dict(groups_with_sessions_left(snapshot, g.site.sessions))
         if not group:
-            return render_template("staff/session_group.html", site=g.site, groups=groups(snapshot))
+            return render_template("staff/session_group.html", site=g.site, groups=open_groups,
+                                   finished=[c for c in groups(snapshot) if c not in open_groups])
     if group not in groups(snapshot):
         abort(404)
     if request.method == "POST" and not g.user.can_write_site(site_code):
         abort(403)
     members = sorted(p["code"] for p in snapshot.find("participants", group_code=group))
     held = [s for s in list_sessions(snapshot, group)]
-    form = SessionForm(data=None if request.method == "POST" else _initial(existing, held))
+    form = SessionForm(data=None if request.method == "POST" else _initial(existing, held, g.site.sessions))
     form.present.choices = [SelectChoice(code, code) for code in members]
     error = None
     if form.validate_on_submit():
         try:
             save_session(store, group_code=group, number=form.number.data, held_on=form.held_on.data,
                          venue=form.venue.data, present=form.present.data or [],
-                         sessions_in_program=g.site.sessions, user=g.user.username, session_id=session_id)
+                         sessions_in_program=g.site.sessions, user=g.user.username, session_id=session_id,
+                         reason=request.form.get("reason"))
         except ProgramError as exc:
             error = str(exc)
         else:
@@ -61,12 +64,14 @@ def session_page(site_code, session_id=None):
             return redirect(url_for("staff.sessions_page", site_code=site_code))
     status = 422 if error or (request.method == "POST" and form.errors) else 200
     return render_template("staff/session.html", site=g.site, form=form, group=group, existing=existing,
-                           error=error, members=members), status
+                           error=error, members=members, reason=request.form.get("reason", "")), status
 
 
-def _initial(existing, held):
+def _initial(existing, held, sessions_in_program):
     if existing:
         return {"number": existing["number"], "held_on": date.fromisoformat(existing["date"]),
                 "venue": existing["venue"], "present": existing["present"]}
-    return {"number": min(max((s["number"] for s in held), default=0) + 1, 60), "held_on": date.today(),
-            "venue": "health_centre", "present": []}
+    taken = {s["number"] for s in held}
+    following = [n for n in range(max(taken, default=0) + 1, sessions_in_program + 1)] or \
+        [n for n in range(1, sessions_in_program + 1) if n not in taken] or [sessions_in_program]
+    return {"number": following[0], "held_on": date.today(), "venue": "health_centre", "present": []}
