@@ -17,7 +17,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from .participants import ProgramError
-from .storage import SiteStore, Transaction, open_store
+from .storage import AUDIT_TABLE, SiteStore, Transaction, open_store
 
 ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
 LENGTH = 8  # 23**8, about 78 thousand million codes
@@ -161,6 +161,21 @@ def mark_checked(store: SiteStore, digests: list[str]) -> None:
 
     if wanted:
         store.write(change, user="portal")
+
+
+def forget(store: SiteStore, site: str, participant_code: str) -> int:
+    """Erase a man's codes and their history (he asked for his data to be cancelled)."""
+
+    def change(tx: Transaction) -> int:
+        gone = {c["doc_id"] for c in tx.find("codes", site=site, participant_code=participant_code)}
+        for doc_id in gone:
+            tx.purge("codes", doc_id)
+        for entry in tx.all(AUDIT_TABLE):
+            if entry.get("table") == "codes" and entry.get("record_id") in gone:
+                tx.purge(AUDIT_TABLE, entry["doc_id"])
+        return len(gone)
+
+    return store.write(change, user="portal")
 
 
 def mark_used(store: SiteStore, code_digest: str) -> None:

@@ -67,3 +67,21 @@ def registration_problems(snapshot, participant_code: str, enrolled_on: str) -> 
     if dated and min(dated) < enrolled_on:
         problems.append(_("He has a questionnaire dated %(day)s, before that date.", day=short_date(min(dated))))
     return problems
+
+
+def site_problems(snapshot) -> list[str]:
+    """Every break of these rules in a site's records (a check of the demo and of old data)."""
+    participants = {p["code"]: p for p in snapshot.all("participants")}
+    exits = exits_of(snapshot)
+    problems = []
+    for s in snapshot.all("sessions"):
+        problems += [f"{s['session_id']}: {p}" for p in attendance_problems(s["date"], s["present"], participants, exits)]
+    for r in snapshot.all("responses"):
+        man = participants.get(r["participant_code"])
+        if man is None:
+            continue
+        found = response_problems(r["submitted_on"], man)
+        if r["questionnaire"] == EXIT:
+            found += exit_problems(snapshot, man["code"], exit_day(r))
+        problems += [f"{r['participant_code']} {r['questionnaire']}: {p}" for p in found]
+    return problems

@@ -242,12 +242,11 @@ def erase_participant(store: SiteStore, code: str, reason: str, user: str) -> No
         his = {("participants", participant["doc_id"])}
         for s in every.all("sessions"):
             if code in s["present"]:
-                _put_quietly(tx, "sessions", s["doc_id"], {**_clean(s), "present": [c for c in s["present"]
-                                                                                  if c != code]})
+                tx.purge("sessions", s["doc_id"], {**s, "present": [c for c in s["present"] if c != code]})
         for r in every.find("responses", participant_code=code):
             his.add(("responses", r["doc_id"]))
         for table, doc_id in his:
-            _put_quietly(tx, table, doc_id, None)
+            tx.purge(table, doc_id)
         for qid in ("intake", "exit"):
             drafts.discard(tx, code, qid)
         _scrub_history(tx, code, his)
@@ -265,22 +264,17 @@ def _clean(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k != "doc_id"}
 
 
-def _put_quietly(tx: Transaction, table: str, doc_id: int, doc: dict | None) -> None:
-    """A change that leaves no old value in the history: the erasure's own entry says it happened."""
-    tx._put(table, str(doc_id), doc)
-
-
 def _scrub_history(tx: Transaction, code: str, his: set[tuple[str, int]]) -> None:
     """Entries about his records go; his code leaves the lists of the others (who was present)."""
     for entry in tx.all(AUDIT_TABLE):
         steps = entry.get("steps") or [entry]
         if (entry.get("record") == code and entry.get("table") != "sessions") or \
                 any((step.get("table"), step.get("record_id")) in his for step in steps):
-            _put_quietly(tx, AUDIT_TABLE, entry["doc_id"], None)
+            tx.purge(AUDIT_TABLE, entry["doc_id"])
             continue
         scrubbed = _without(_clean(entry), code)
         if scrubbed != _clean(entry):
-            _put_quietly(tx, AUDIT_TABLE, entry["doc_id"], scrubbed)
+            tx.purge(AUDIT_TABLE, entry["doc_id"], scrubbed)
 
 
 def _without(value, code: str):

@@ -56,8 +56,7 @@ class Entry:
 def entries(snapshot, questionnaires: dict[str, Questionnaire]) -> list[Entry]:
     """Every entry of the site's history, newest first."""
     every = snapshot.with_withdrawn()
-    out = [_entry(raw, every, questionnaires) for raw in snapshot.all(AUDIT_TABLE)]
-    return sorted(out, key=lambda e: e.at, reverse=True)
+    return [_entry(raw, every, questionnaires) for raw in reversed(snapshot.all(AUDIT_TABLE))]
 
 
 def of_participant(rows: list[Entry], code: str) -> list[Entry]:
@@ -73,17 +72,19 @@ def filtered(rows: list[Entry], since: str | None = None, until: str | None = No
 def _entry(raw: dict, every, questionnaires) -> Entry:
     steps = raw.get("steps") or [raw]
     entry = Entry(raw["at"], raw.get("user") or "", raw["action"], str(KINDS.get(raw["action"], raw["action"])),
-                  raw["table"], raw.get("record") or "", raw.get("reason"))
+                  raw["table"], "", raw.get("reason"))
     for step in steps:
         doc = every.get(step["table"], step["record_id"]) if step.get("record_id") else None
         doc = doc or (step.get("changes") or {}).get("before") or {}
-        codes = _codes(step, doc)
-        entry.participant_codes |= codes
-        if not entry.subject:
+        entry.participant_codes |= _codes(step, doc)
+        if not entry.subject and step["table"] == raw["table"]:
             entry.subject = _subject(step["table"], doc, questionnaires)
         entry.changes += _changes(step, doc, questionnaires)
     if raw["table"] in ("participants", "responses", "erased") and raw.get("record"):
         entry.participant_codes.add(raw["record"])
+    if raw["table"] in ("participants", "erased") and raw.get("record"):
+        entry.subject = _subject("participants", {"code": raw["record"]}, questionnaires)
+    entry.subject = entry.subject or raw.get("record") or ""
     return entry
 
 
@@ -99,8 +100,8 @@ def _codes(step: dict, doc: dict) -> set[str]:
 
 
 def _subject(table: str, doc: dict, questionnaires) -> str:
-    if table == "participants":
-        return doc.get("code", "")
+    if table in ("participants", "groups", "erased"):
+        return f"{TABLES[table]} {doc.get('code', '')}".strip()
     if table == "responses" and doc.get("questionnaire") in questionnaires:
         return f"{localized(questionnaires[doc['questionnaire']].title)} · {doc.get('participant_code', '')}"
     if table == "sessions" and doc:

@@ -311,6 +311,14 @@ class Transaction(Snapshot):
         self._put(table, str(doc_id), None)
         self._audit("delete", table, doc_id, {"before": old})
 
+    def purge(self, table: str, doc_id: int, replacement: dict | None = None) -> None:
+        """Remove (or replace) a document leaving no trace of it in the history.
+
+        Only for erasing a person's data at his request: the caller records that an
+        erasure happened, never what was erased.
+        """
+        self._put(table, str(doc_id), None if replacement is None else _clean(replacement))
+
     # internals ---------------------------------------------------------------
     def _next_id(self, table: str) -> int:
         if table not in self._next_ids:

@@ -178,6 +178,7 @@ def test_erasing_a_man_removes_his_content_from_the_file_and_its_history(app, cl
               paper_date="2026-11-03")
     fac.record_session("2026-A", 1, "2026-11-03", [keep, man])
     fac.record_session("2026-A", 1, "2026-11-03", [man], session_id="S0001", reason="Asistencia corregida")
+    fac.issue_code(man, "exit")
     url = f"/sitio/SITE-A/participantes/{man}/borrar"
     assert fac.client.get(url).status_code == 403  # facilitators cannot erase
     response = admin.post_form(url, {"reason": "A petición suya (derecho de cancelación)", "confirm": "otro"})
@@ -195,6 +196,21 @@ def test_erasing_a_man_removes_his_content_from_the_file_and_its_history(app, cl
     assert mentions[0]["reason"] == "A petición suya (derecho de cancelación)"
     assert [e["code"] for e in stored["erased"].values()] == [man]
     assert fac.register(enrolled_on="2026-11-02") != man  # his code is never given again
+    assert man not in Path(app.instance_path, "codes.json").read_text(encoding="utf-8")  # nor his codes
+
+
+def test_the_frozen_summary_follows_a_withdrawal(app, fac, runner, tmp_path):
+    men = [man_with_intake(fac, age=str(30 + i), enrolled_on="2026-11-02") for i in range(6)]
+
+    def enrolled():
+        result = runner.invoke(args=["freeze", "--out", str(tmp_path / "resumen")])
+        assert result.exit_code == 0, result.output
+        data = json.loads((tmp_path / "resumen" / "data" / "indicators.json").read_text(encoding="utf-8"))
+        return next(r["enrolled"] for r in data["records"] if r["scope"] == "site:SITE-A" and r["period"] == "2026-11")
+
+    assert enrolled() == 6
+    fac.post_form(fac.url(f"participantes/{men[0]}/retirar"), {"reason": "Registrado por error"})
+    assert enrolled() == 5
 
 
 def test_the_rules_are_the_same_on_every_form(app, fac, client):

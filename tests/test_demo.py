@@ -64,3 +64,13 @@ def test_demo_refuses_an_instance_with_data(demo):
     assert result.exit_code != 0 and "ya tiene sitios" in result.output
     result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0 and "no se agregó nada" in result.output
+
+
+def test_the_demo_keeps_every_consistency_rule(demo):
+    """No attendance before registration or after the exit, no questionnaire before registration."""
+    from portal.consistency import site_problems
+
+    app, sites = demo
+    with app.app_context():
+        problems = {s.code: site_problems(get_site_store(s.code).read()) for s in list_sites(get_registry())}
+    assert not {code: found[:3] for code, found in problems.items() if found}

@@ -245,3 +245,17 @@ def test_shared_tablet_next_man_starts_clean(app, client):
     assert client.get("/cuestionario/parte/3").headers["Location"] == "/cuestionario/"
     url, html = Participant(client).open(code2)
     assert url == "/cuestionario/parte/1" and 'value="34"' not in html
+
+
+def test_back_to_the_code_page_on_his_own_phone_lets_him_go_on(app, client):
+    man, code = Facilitator(client).code_for_new_man()
+    url = Participant(client).answer(code, INTAKE_ANSWERS, stop_at=1)
+    start = client.get("/cuestionario/").get_data(as_text=True)  # the phone's Back from part 1
+    assert "Seguir con mis respuestas" in start
+    assert client.get("/cuestionario/preguntas").headers["Location"] == url
+    qr = client.get(f"/c/{code}").get_data(as_text=True)  # or the QR address again
+    assert "Seguir con mis respuestas" in qr
+    # on a shared tablet the code page forgets him
+    client.set_cookie("tableta", "1")
+    assert "Seguir con mis respuestas" not in client.get("/cuestionario/").get_data(as_text=True)
+    assert client.get(url).headers["Location"] == "/cuestionario/"
