@@ -11,15 +11,24 @@ disk as the project, removed at the end):
    responses at the same time (group commit): latency per submission, p95
    against the bare cost, how many files were written;
 4. multi-process submissions: several processes ('spawn'), each with its own
-   ``SiteStore`` on the same file; then a check that no submission was lost;
-5. reads of an unchanged file (must not parse it) against one cold read.
+   ``SiteStore`` on the same file;
+5. drafts: the same threads each saving the first part of the intake
+   (``drafts.save_part``) for their own men with no intake response yet, most men
+   twice (insert, then update): latency per saved part, p95 against the bare cost;
+   then a check that no submission and no draft was lost;
+6. corrections: the same threads each correcting (``corrections.correct_response``,
+   one audited write) the age in stored intake responses of their own: latency
+   per correction beside the submission p95; then a check of the new ages and of
+   one "correct" audit entry per correction;
+7. reads of an unchanged file (must not parse it) against one cold read.
 
 Run from the project folder:
 
     .venv/bin/python bench/storage.py [--writers 8] [--per-writer 25] [--processes 4]
 
 Exit status: 0 when the file checks out after the writes (whatever the
-timings), 1 when a submission was lost or the file does not parse.
+timings), 1 when a submission, a draft or a correction was lost or the file
+does not parse.
 """
 from __future__ import annotations
 
@@ -37,6 +46,7 @@ import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
@@ -44,7 +54,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
-from portal import storage  # noqa: E402
+from portal import corrections, drafts, questionnaires, storage  # noqa: E402
 from portal.storage import SiteStore  # noqa: E402
 
 SEED = 20260401
@@ -306,7 +316,18 @@ def new_documents(seed: int, count: int) -> list[dict]:
     return [make_response(rng, f"SITE-2025-{rng.randint(1, 250):04d}", today) for _ in range(count)]
 
 
-def in_process(path: Path, writers: int, per_writer: int) -> dict:
+Jobs = Callable[[SiteStore, int], list[Callable[[], object]]]  # (store, thread) -> its timed calls
+
+
+def submissions(per_writer: int) -> Jobs:
+    def jobs(store: SiteStore, k: int) -> list[Callable[[], object]]:
+        return [lambda d=doc: store.write(lambda tx: tx.insert("responses", d), user="fac1")
+                for doc in new_documents(SEED + 100 + k, per_writer)]
+    return jobs
+
+
+def in_process(path: Path, writers: int, jobs: Jobs) -> dict:
+    """One SiteStore; thread k runs the calls ``jobs(store, k)`` one after the other."""
     store = SiteStore(path)
     store.read()  # a running portal has the file parsed already
     parses0, writes0 = store.parse_count, store.write_count
@@ -316,13 +337,13 @@ def in_process(path: Path, writers: int, per_writer: int) -> dict:
     ends: list[float] = []
 
     def worker(k: int) -> None:
-        docs = new_documents(SEED + 100 + k, per_writer)
+        todo = jobs(store, k)
         out = latencies[k]
         barrier.wait()
         try:
-            for doc in docs:
+            for job in todo:
                 t0 = time.perf_counter()
-                store.write(lambda tx, d=doc: tx.insert("responses", d), user="fac1")
+                job()
                 out.append(time.perf_counter() - t0)
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -404,7 +425,68 @@ def multi_process(path: Path, processes: int, per_writer: int) -> dict:
 
 
 # --------------------------------------------------------------------------
-# 5. Reads
+# 5. Drafts
+# --------------------------------------------------------------------------
+
+def intake_and_tables(path: Path) -> tuple[questionnaires.Questionnaire, dict[str, dict[str, dict]]]:
+    return questionnaires.load_all(PROJECT_ROOT / "forms")["intake"], storage.parse(path, path.read_bytes())
+
+
+def draft_saves(path: Path, writers: int, per_writer: int) -> tuple[Jobs, set[str]]:
+    """Thread k saves the intake's first part (index 0) ``per_writer`` times for its own men.
+
+    Each thread cycles over (per_writer + 1) // 2 men: a first save inserts a draft, a second
+    updates it. Returns the jobs and the codes of the men whose draft must then be in the file.
+    """
+    intake, tables = intake_and_tables(path)
+    # Valid answers (no message to translate): first choice everywhere; works "yes" shows occupation_type.
+    page = {"age": "35", **{q.name: q.choice_names[0] for q in intake.pages[0].questions if q.choices}}
+    responses = tables["responses"].values()
+    answered = {r["participant_code"] for r in responses if r["questionnaire"] == intake.id}
+    fresh = [p["code"] for p in tables["participants"].values() if p["code"] not in answered]
+    men = [fresh[k::writers][: (per_writer + 1) // 2] for k in range(writers)]
+    today = date(2026, 3, 15)
+
+    def save(store: SiteStore, code: str) -> None:
+        shown = drafts.save_part(store, intake, code, 0, page, False, today)
+        if shown <= 0:  # kept on the first part, or sent: not the save measured here
+            raise RuntimeError(f"first part of {code}: save_part returned {shown}")
+
+    def jobs(store: SiteStore, k: int) -> list[Callable[[], object]]:
+        return [lambda c=men[k][i % len(men[k])]: save(store, c) for i in range(per_writer)]
+    return jobs, {c for own in men for c in own}
+
+
+# --------------------------------------------------------------------------
+# 6. Corrections
+# --------------------------------------------------------------------------
+
+def correction_jobs(path: Path, writers: int, per_writer: int) -> tuple[Jobs, dict[int, int], int]:
+    """Thread k corrects the age in ``per_writer`` generated intake responses of its own.
+
+    Only responses dated on or after the man's enrolment qualify (``correct_response`` refuses
+    the others). Returns the jobs, the new age per response id, and how many were left out.
+    """
+    intake, tables = intake_and_tables(path)
+    enrolled = {p["code"]: p["enrolled_on"] for p in tables["participants"].values()}
+    generated = [(int(k), r) for k, r in tables["responses"].items()
+                 if int(k) <= RESPONSES and r["questionnaire"] == intake.id]
+    usable = [(i, r) for i, r in generated if r["submitted_on"] >= enrolled[r["participant_code"]]]
+    own = [usable[k::writers][:per_writer] for k in range(writers)]
+    if any(len(o) < per_writer for o in own):
+        raise SystemExit(f"FAIL: only {len(usable)} usable intake responses for {writers} x {per_writer} corrections")
+    ages = {i: r["answers"]["age"] + 1 if r["answers"]["age"] < 99 else 15 for o in own for i, r in o}
+
+    def jobs(store: SiteStore, k: int) -> list[Callable[[], object]]:
+        return [lambda i=i, r=r: corrections.correct_response(
+                    store, intake, i, {**r["answers"], "age": ages[i]}, date.fromisoformat(r["submitted_on"]),
+                    "age typed wrong on paper", "fac1")
+                for i, r in own[k]]
+    return jobs, ages, len(generated) - len(usable)
+
+
+# --------------------------------------------------------------------------
+# 7. Reads
 # --------------------------------------------------------------------------
 
 def reads(path: Path) -> dict:
@@ -429,13 +511,13 @@ def reads(path: Path) -> dict:
 
 # --------------------------------------------------------------------------
 
-def latency_report(lat: list[float], wall: float, bare: float) -> float:
+def latency_report(lat: list[float], wall: float, bare: float, what: str = "submissions") -> float:
     p95 = percentile(lat, 95)
-    line("submissions", f"{len(lat)}")
+    line(what, f"{len(lat)}")
     line("latency p50", ms(percentile(lat, 50)))
     line("latency p95", ms(p95))
     line("latency max", ms(max(lat)))
-    line("throughput", f"{len(lat) / wall:8.1f} submissions/s  ({wall:.2f} s wall)")
+    line("throughput", f"{len(lat) / wall:8.1f} {what}/s  ({wall:.2f} s wall)")
     line("p95 / bare", f"{p95 / bare:8.2f}")
     return p95 / bare
 
@@ -477,7 +559,7 @@ def main() -> int:
         line("parse (for reference, not in bare)", ms(bare["parse"]))
 
         print(f"\nin-process: 1 SiteStore, {args.writers} threads x {args.per_writer} submissions")
-        ip = in_process(path, args.writers, args.per_writer)
+        ip = in_process(path, args.writers, submissions(args.per_writer))
         ratio = latency_report(ip["latencies"], ip["wall"], bare["total"])
         n_ip = len(ip["latencies"])
         line("file writes / submissions", f"{ip['writes']} / {n_ip}  "
@@ -499,8 +581,31 @@ def main() -> int:
         line("parses during the run (all processes)", f"{mp['parses']}")
         line("first submission of each process", ", ".join(f"{x:.2f}" for x in mp["firsts"]) + " s")
 
+        print(f"\ndrafts: 1 SiteStore, {args.writers} threads x {args.per_writer} saves of the intake's "
+              f"first part (drafts.save_part)")
+        jobs, saved = draft_saves(path, args.writers, args.per_writer)
+        dr = in_process(path, args.writers, jobs)
+        latency_report(dr["latencies"], dr["wall"], bare["total"], "part saves")
+        line("file writes / part saves", f"{dr['writes']} / {len(dr['latencies'])}  "
+             f"({len(saved)} men: first save inserts, second updates)")
+        line("max / bare", f"{max(dr['latencies']) / bare['total']:8.1f}")
+        line("parses during the run", f"{dr['parses']}")
+
+        print(f"\ncorrections: 1 SiteStore, {args.writers} threads x {args.per_writer} corrections of a stored "
+              f"intake (corrections.correct_response, age changed)")
+        jobs, ages, skipped = correction_jobs(path, args.writers, args.per_writer)
+        co = in_process(path, args.writers, jobs)
+        latency_report(co["latencies"], co["wall"], bare["total"], "corrections")
+        line("file writes / corrections", f"{co['writes']} / {len(co['latencies'])}")
+        line("max / bare", f"{max(co['latencies']) / bare['total']:8.1f}")
+        line("parses during the run", f"{co['parses']}")
+        line("intakes dated before enrolment", f"{skipped} (left out)")
+        compare = (f"correction p95 {percentile(co['latencies'], 95) * 1000:.1f} ms vs submission p95 "
+                   f"{percentile(ip['latencies'], 95) * 1000:.1f} ms")
+        line("p95 beside submissions", compare)
+
         expected_responses = RESPONSES + n_ip + len(mp["latencies"])
-        expected_audit = PARTICIPANTS + RESPONSES + SESSIONS + n_ip + len(mp["latencies"])
+        expected_audit = PARTICIPANTS + RESPONSES + SESSIONS + n_ip + len(mp["latencies"]) + len(ages)
         try:
             data = storage.parse(path, path.read_bytes())
         except storage.CorruptStoreError as exc:
@@ -516,6 +621,21 @@ def main() -> int:
             return 1
         print(f"  check: file parses, {got_responses:,} responses (= {RESPONSES:,} + {n_ip} + "
               f"{len(mp['latencies'])}), {got_audit:,} audit entries: OK")
+        kept = data.get("drafts", {}).values()
+        if len(kept) != len(saved) or {d["participant_code"] for d in kept} != saved:
+            print(f"\nFAIL: {len(saved)} men saved a part, the file holds {len(kept)} drafts "
+                  f"({len(saved - {d['participant_code'] for d in kept})} of them missing)")
+            return 1
+        print(f"  check: {len(kept)} drafts, one per man who saved a part (none in the audit): OK")
+        wrong = [i for i, age in ages.items() if data["responses"][str(i)]["answers"].get("age") != age]
+        corrected = [e for e in data["_audit"].values() if e.get("action") == "correct"]
+        steps = sorted(s["record_id"] for e in corrected for s in e.get("steps", []))
+        if wrong or len(corrected) != len(ages) or steps != sorted(ages):
+            print(f"\nFAIL: {len(ages)} corrections: {len(wrong)} responses without their new age, "
+                  f"{len(corrected)} 'correct' audit entries, {len(steps)} steps")
+            return 1
+        print(f"  check: {len(ages)} corrected responses hold their new age, {len(corrected)} 'correct' "
+              f"audit entries (one per correction): OK")
         del data
         final_size = path.stat().st_size
 
@@ -530,6 +650,7 @@ def main() -> int:
         verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
         print(f"target: in-process p95/bare <= {TARGET_RATIO:g}: {verdict} ({ratio:.2f}; "
               f"multi-process {mp_ratio:.2f}, not a target)")
+        print(compare)
         print(f"reads of an unchanged file parse it: {rd['after'] - rd['before']} times")
         print(f"(total run {time.perf_counter() - t_start:.1f} s)")
         return 0

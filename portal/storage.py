@@ -15,6 +15,7 @@ Every file is a TinyDB JSON document (``{"table": {"1": {...}}}``). Guarantees:
   parsed: a page that only reads costs a ``stat``, not a parse.
 * A file that does not parse is reported (``CorruptStoreError``) and never
   overwritten.
+* Every write raises the file's revision (``_meta``), so copies can tell newer from older.
 * Every insert, update and delete is appended to the ``_audit`` table in the
   same atomic write as the change itself (drafts of unsent questionnaires
   excepted: they are not records, and no trace of them may outlive them).
@@ -44,7 +45,8 @@ from tinydb.storages import Storage
 SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
 AUDIT_TABLE = "_audit"
 # A man's unsent answers: kept out of the history, so that nothing of them stays once the draft is gone.
-UNAUDITED_TABLES = frozenset({AUDIT_TABLE, "drafts"})
+META_TABLE = "_meta"  # the file's revision: a number that grows with every write
+UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts"})
 WITHDRAWN = "withdrawn"  # a record entered by mistake: kept, with the reason, but out of every listing
 LOCK_TIMEOUT_SECONDS = 60
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock
@@ -237,6 +239,12 @@ class Snapshot:
         return sorted(self._tables)
 
 
+def revision(snapshot: Snapshot) -> int:
+    """How many writes the file has had (0 for a new or older file): exports carry it."""
+    meta = snapshot.get(META_TABLE, 1)
+    return int(meta["revision"]) if meta else 0
+
+
 def _with_id(doc_id: str, doc: dict) -> dict:
     out = dict(doc)
     out["doc_id"] = int(doc_id)
@@ -310,6 +318,9 @@ class Transaction(Snapshot):
             raise KeyError(f"{table}/{doc_id}")
         self._put(table, str(doc_id), None)
         self._audit("delete", table, doc_id, {"before": old})
+
+    def _bump_revision(self) -> None:
+        self._own(META_TABLE)["1"] = {"revision": revision(self) + 1, "changed_at": now_iso()}
 
     def purge(self, table: str, doc_id: int, replacement: dict | None = None) -> None:
         """Remove (or replace) a document leaving no trace of it in the history.
@@ -503,6 +514,7 @@ class SiteStore:
                         tx._rollback(mark)
                         pending.error = exc
                 if tx.changed:
+                    tx._bump_revision()
                     content = serialise(tx._tables, self._lines)
                     try:
                         write_atomically(self.path, content)

@@ -214,3 +214,21 @@ def test_snapshot_documents_do_not_change_the_store(tmp_path):
     doc_id = store.write(lambda tx: tx.insert("sessions", payload))
     payload["present"].append("Z")  # the caller's object is not the stored one
     assert store.read().get("sessions", doc_id)["present"] == ["A"]
+
+
+def test_every_write_raises_the_revision_and_a_refused_one_does_not(tmp_path):
+    store = SiteStore(tmp_path / "site.json")
+    assert storage.revision(store.read()) == 0
+    store.write(lambda tx: tx.insert("participants", {"code": "S-1"}))
+    store.write(lambda tx: tx.insert("participants", {"code": "S-2"}))
+    assert storage.revision(store.read()) == 2
+    store.write(lambda tx: None)  # nothing changed: nothing written
+
+    def refuse(tx):
+        tx.insert("participants", {"code": "S-3"})
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        store.write(refuse)
+    assert storage.revision(store.read()) == 2
+    assert storage.revision(SiteStore(tmp_path / "site.json").read()) == 2  # read back from the file
