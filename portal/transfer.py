@@ -14,10 +14,11 @@ accents intact; multiple choices are space separated, as ODK and KoboToolbox do.
 are sorted, so an export imported into an empty instance exports to the same bytes.
 
 An import first reads and checks every row against the site and collects every
-problem (file, line, column, message). Only when there is none does it add what is
-new, in one atomic write. It never changes or removes what the site already has: a
-row equal to a stored record is skipped (importing twice changes nothing), a row
-that differs from one is a problem to explain, never a guess.
+problem (file, line, column, message), the date rules of the web forms (consistency.py)
+included. Only when there is none does it add what is new, in one atomic write. It
+never changes or removes what the site already has: a row equal to a stored record is
+skipped (importing twice changes nothing), a row that differs from one is a problem to
+explain, never a guess. A man withdrawn or erased at the site is never imported again.
 """
 from __future__ import annotations
 
@@ -34,12 +35,14 @@ from typing import Callable, Mapping
 
 from flask_babel import gettext as _
 
+from . import consistency
 from .attendance import VENUES
+from .corrections import ERASED
 from .participants import ProgramError, ensure_group, normalise_group
 from .questionnaires import MESSAGES, QUESTIONNAIRE_IDS, Question, Questionnaire, parse_date
 from .registry import Site
 from .responses import insert_response
-from .storage import SiteStore, Snapshot, Transaction, write_atomically
+from .storage import WITHDRAWN, SiteStore, Snapshot, Transaction, write_atomically
 
 TABLE_COLUMNS = {
     "participants": ("participant_code", "group_code", "enrolled_on"),
@@ -506,10 +509,13 @@ class _Check:
         self.stored_sessions: dict[str, dict] = {}
         self.file_sessions: dict[str, Row] = {}
         self.marks: dict[str, dict[str, int]] = {}  # session id -> {participant code: line}
+        self.men: dict[str, dict] = {}  # participant code -> his record ("enrolled_on"), at the site or new
+        self.withdrawn: set[str] = set()  # codes of men withdrawn at the site
+        self.erased: set[str] = set()  # codes erased at the man's request
         # what is new
         self.new_participants: list[tuple[str, str, date]] = []
         self.new_sessions: list[dict] = []
-        self.new_responses: list[tuple[Questionnaire, str, dict, date]] = []
+        self.new_responses: list[tuple[Questionnaire, str, dict, date, Row]] = []
 
     def problem(self, table: str, line: int | None, field: str | None, message: str) -> None:
         self.problems.append(Problem(f"{table}.csv", line, field, str(message)))
@@ -524,6 +530,7 @@ class _Check:
         self.attendance()
         for qid in QUESTIONNAIRE_IDS:
             self.responses(self.questionnaires[qid])
+        self.dates()
 
     # one value ----------------------------------------------------------------
     def required(self, table: str, row: Row, column: str) -> str | None:
@@ -570,6 +577,9 @@ class _Check:
     # the files -----------------------------------------------------------------
     def participants(self) -> None:
         stored = {p["code"]: p for p in self.tx.all("participants")}
+        self.men = dict(stored)
+        self.withdrawn = {p["code"] for p in self.tx.with_withdrawn().all("participants") if p.get(WITHDRAWN)}
+        self.erased = {e["code"] for e in self.tx.all(ERASED)}
         self.group_of = {code: p["group_code"] for code, p in stored.items()}
         self.groups = {g["code"] for g in self.tx.all("groups")} | set(self.group_of.values())
         shape = re.compile(rf"^{re.escape(self.site.code)}-\d{{4}}-\d{{4}}$")
@@ -594,6 +604,10 @@ class _Check:
             first_line[code] = row.line
             if group:
                 self.groups.add(group)
+            if self.gone(code):
+                self.problem("participants", row.line, "participant_code", self.gone(code))
+                self.group_of[code] = None  # named: his other rows are not reported too
+                continue
             if code in stored:
                 if group and enrolled and not self.conflicts(
                         "participants", row, code, {"group_code": stored[code]["group_code"],
@@ -604,12 +618,14 @@ class _Check:
             self.group_of[code] = group
             if group and enrolled:
                 self.new_participants.append((code, group, enrolled))
+                self.men[code] = {"code": code, "enrolled_on": enrolled.isoformat()}
 
     def sessions(self) -> None:
         self.stored_sessions = {s["session_id"]: s for s in self.tx.all("sessions")}
         self.session_group = {sid: s["group_code"] for sid, s in self.stored_sessions.items()}
         slots = {(s["group_code"], s["number"]): _("%(id)s, already at the site", id=sid)
                  for sid, s in self.stored_sessions.items()}
+        withdrawn = {s["session_id"] for s in self.tx.with_withdrawn().all("sessions") if s.get(WITHDRAWN)}
         for row in self.batch.tables["sessions"]:
             self.tick()
             sid = self.required("sessions", row, "session_id")
@@ -622,6 +638,11 @@ class _Check:
             elif sid in self.file_sessions:
                 self.problem("sessions", row.line, "session_id", _(
                     "This session is already on line %(line)s of the same file.", line=self.file_sessions[sid].line))
+                sid = None
+            elif sid in withdrawn:
+                self.problem("sessions", row.line, "session_id", _(
+                    "The session %(id)s was withdrawn at this site: restore it in the portal first.", id=sid))
+                self.session_group.setdefault(sid, None)  # named: its attendance is not reported too
                 sid = None
             group = self.group("sessions", row)
             if group and group not in self.groups and "participants" not in self.batch.unreadable:
@@ -677,7 +698,7 @@ class _Check:
                         "The session %(id)s is unknown: it is neither in sessions.csv nor recorded at this site.",
                         id=sid))
                 sid = None
-            if code is not None and code not in self.group_of:
+            if code is not None and (code not in self.group_of or self.gone(code)):
                 self.unknown_participant("attendance", row, code)
                 code = None
             if sid is None or code is None:
@@ -714,7 +735,10 @@ class _Check:
             session["present"] = sorted(self.marks.get(session["session_id"], {}))
 
     def unknown_participant(self, table: str, row: Row, code: str) -> None:
-        if "participants" not in self.batch.unreadable:
+        if self.gone(code):
+            if code not in self.group_of:  # else already said on his line of participants.csv
+                self.problem(table, row.line, "participant_code", self.gone(code))
+        elif "participants" not in self.batch.unreadable:
             self.problem(table, row.line, "participant_code", _(
                 "%(code)s is unknown: he is neither in participants.csv nor registered at %(site)s.", code=code,
                 site=self.site.code))
@@ -722,13 +746,15 @@ class _Check:
     def responses(self, questionnaire: Questionnaire) -> None:
         table = questionnaire.id
         stored = {r["participant_code"]: r for r in self.tx.find("responses", questionnaire=table)}
+        withdrawn = {r["participant_code"] for r in self.tx.with_withdrawn().find("responses", questionnaire=table)
+                     if r.get(WITHDRAWN)}
         text_columns = {q.name for q in questionnaire.questions if q.type == "text"}
         names = [q.name for q in questionnaire.questions]
         first_line: dict[str, int] = {}
         for row in self.batch.tables[table]:
             self.tick()
             code = self.required(table, row, "participant_code")
-            if code is not None and code not in self.group_of:
+            if code is not None and (code not in self.group_of or self.gone(code)):
                 self.unknown_participant(table, row, code)
                 code = None
             elif code in first_line:
@@ -747,6 +773,11 @@ class _Check:
             first_line[code] = row.line
             if submitted is None or not result.ok:
                 continue
+            if code in withdrawn and code not in stored:
+                self.problem(table, row.line, "participant_code", _(
+                    "This questionnaire of %(code)s was withdrawn at this site: restore it from his page in the "
+                    "portal, or take this row out of the file.", code=code))
+                continue
             if code in stored:
                 before = {"submitted_on": stored[code]["submitted_on"],
                           **{n: stored[code]["answers"].get(n) for n in names}}
@@ -755,7 +786,38 @@ class _Check:
                 if not self.conflicts(table, row, what, before, now):
                     self.summary.unchanged[table] += 1
                 continue
-            self.new_responses.append((questionnaire, code, result.answers, submitted))
+            self.new_responses.append((questionnaire, code, result.answers, submitted, row))
+
+    def gone(self, code: str) -> str | None:
+        """Why a code withdrawn or erased at the site cannot be imported (None if it is not)."""
+        if code in self.erased:
+            return _("%(code)s was erased at his request and cannot come back.", code=code)
+        if code in self.withdrawn:
+            return _("%(code)s was withdrawn at this site: restore him from his page in the portal first.",
+                     code=code)
+        return None
+
+    def dates(self) -> None:
+        """The consistency rules of the web forms, on what the import adds: attendance within each man's time
+        in the program, no questionnaire before his registration, no exit before a session he attended."""
+        new_exits = {code: consistency.exit_day({"answers": answers, "submitted_on": day.isoformat()})
+                     for q, code, answers, day, _row in self.new_responses if q.id == consistency.EXIT}
+        exits = {**consistency.exits_of(self.tx), **new_exits}
+        for session in self.new_sessions:
+            for code, line in self.marks.get(session["session_id"], {}).items():
+                for message in consistency.attendance_problems(session["date"], [code], self.men, exits):
+                    self.problem("attendance", line, "participant_code", message)
+        after = self.tx.all("sessions") + self.new_sessions  # the sessions the site would have
+        sessions = Snapshot({"sessions": {str(i): s for i, s in enumerate(after)}})
+        for questionnaire, code, answers, day, row in self.new_responses:
+            if code not in self.men:
+                continue  # his registration is refused or wrong: said already
+            for message in consistency.response_problems(day.isoformat(), self.men[code]):
+                self.problem(questionnaire.id, row.line, "submitted_on", message)
+            if questionnaire.id == consistency.EXIT:
+                column = "exit_date" if answers.get("exit_date") else "submitted_on"
+                for message in consistency.exit_problems(sessions, code, new_exits[code]):
+                    self.problem(questionnaire.id, row.line, column, message)
 
     # the change ------------------------------------------------------------------
     def apply(self, user: str) -> None:
@@ -768,7 +830,7 @@ class _Check:
         for session in sorted(self.new_sessions, key=lambda s: _natural(s["session_id"])):
             ensure_group(tx, session["group_code"], date.fromisoformat(session["date"]))
             tx.insert("sessions", session)
-        for questionnaire, code, answers, submitted in self.new_responses:
+        for questionnaire, code, answers, submitted, _row in self.new_responses:
             insert_response(tx, questionnaire, code, answers, IMPORT_ENTERED_BY, user, submitted)
             self.summary.added[questionnaire.id] += 1
         self.summary.added["participants"] = len(self.new_participants)

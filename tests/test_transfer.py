@@ -61,9 +61,9 @@ def fill_site(app, site="SITE-A"):
             "comments": "@todos gracias", **{item: "yes" for item in REC_ITEMS}}, date(2026, 11, 20))
         save("exit", men[0], {**exit_answers, "strategies_other": "+ respirar", "comments": "@todos gracias"},
              "2026-11-20")
-        for i, man in enumerate(men):
-            save("facilitator_intake", man, {**FACILITATOR_INTAKE, "interview_date": f"2026-10-0{i + 1}",
-                                             "notes": "Sin observaciones." if i == 0 else ""}, f"2026-10-0{i + 1}")
+        for i, (man, day) in enumerate(zip(men, ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-20"])):
+            save("facilitator_intake", man, {**FACILITATOR_INTAKE, "interview_date": day,  # not before registration
+                                             "notes": "Sin observaciones." if i == 0 else ""}, day)
         save("facilitator_exit", men[0], {**FACILITATOR_EXIT, "exit_date": "2026-11-20", "exit_reason": "completed",
                                           "dropout_reason": "", "goals_met": "yes"}, "2026-11-20")
         save("facilitator_exit", men[1], FACILITATOR_EXIT, "2026-11-20")
@@ -396,6 +396,105 @@ def test_a_man_marked_in_a_session_of_another_group_is_refused(app, runner, tmp_
     write_rows(out, "attendance.csv", rows(out, "attendance.csv") + [["S0005", men[0]]])
     refused(app, runner, out, f"attendance.csv, línea 9, columna participant_code: {men[0]} está en el grupo "
                               "2026-A, pero la sesión S0005 es del grupo 2026-B.")
+
+
+def add_response_row(folder, qid, code, day, answers):
+    """One more questionnaire row at the end of an exported file."""
+    table = rows(folder, f"{qid}.csv")
+    values = {"participant_code": code, "submitted_on": day, **answers}
+    write_rows(folder, f"{qid}.csv", table + [[values.get(c, "") for c in table[0]]])
+
+
+def test_attendance_before_registration_or_after_exit_is_refused(app, runner, tmp_path):
+    men = fill_site(app)
+    out = _new_man_with(tmp_path, runner, app)  # SITE-A-2026-0005, registered on 01/11/2026
+    write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0005", "2026-B", "2", "2026-10-28", "online"],
+                                                                 ["S0006", "2026-A", "3", "2026-11-24", "online"]])
+    write_rows(out, "attendance.csv", rows(out, "attendance.csv") + [
+        ["S0005", men[3]], ["S0005", "SITE-A-2026-0005"], ["S0006", men[1]], ["S0006", men[2]]])
+    refused(app, runner, out,
+            "attendance.csv, línea 10, columna participant_code: Estos hombres se registraron después de esta "
+            "sesión (28/10/2026), así que no pueden marcarse como presentes: SITE-A-2026-0005.",
+            # his exit on 20/11/2026 is at the site
+            "attendance.csv, línea 11, columna participant_code: Estos hombres ya habían salido del programa el día "
+            f"de esta sesión (24/11/2026): {men[1]}.",
+            "Problemas encontrados: 2.")
+
+
+def test_a_questionnaire_before_registration_is_refused(app, runner, tmp_path):
+    men = fill_site(app)
+    out = _new_man_with(tmp_path, runner, app, {"submitted_on": "2026-10-30"})  # he registered on 01/11/2026
+    add_response_row(out, "facilitator_intake", "SITE-A-2026-0005", "2026-10-31", FACILITATOR_INTAKE)
+    add_response_row(out, "facilitator_exit", men[3], "2026-10-15", {**FACILITATOR_EXIT, "exit_date": "2026-10-25"})
+    refused(app, runner, out,
+            f"{NEW_MAN} submitted_on: La fecha 30/10/2026 es anterior a su registro (01/11/2026).",
+            "facilitator_intake.csv, línea 6, columna submitted_on: La fecha 31/10/2026 es anterior a su registro "
+            "(01/11/2026).",
+            "facilitator_exit.csv, línea 4, columna submitted_on: La fecha 15/10/2026 es anterior a su registro "
+            "(20/10/2026).",
+            "Problemas encontrados: 3.")
+
+
+def test_an_exit_before_a_session_he_attended_is_refused(app, runner, tmp_path):
+    men = fill_site(app)
+    out = _new_man_with(tmp_path, runner, app)  # SITE-A-2026-0005, registered on 01/11/2026
+    add_response_row(out, "facilitator_exit", men[2], "2026-10-10", {**FACILITATOR_EXIT, "exit_date": "2026-10-10"})
+    add_response_row(out, "facilitator_exit", "SITE-A-2026-0005", "2026-11-02",
+                     {**FACILITATOR_EXIT, "exit_date": "2026-11-02"})
+    write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0005", "2026-B", "2", "2026-11-03", "online"]])
+    write_rows(out, "attendance.csv", rows(out, "attendance.csv") + [["S0005", "SITE-A-2026-0005"]])
+    refused(app, runner, out,
+            # at the site, he was present on 13/10/2026
+            "facilitator_exit.csv, línea 4, columna exit_date: Asistió a una sesión el 13/10/2026, después de esta "
+            "fecha de egreso.",
+            # in the same files: a new session after his new exit, named on both lines
+            "facilitator_exit.csv, línea 5, columna exit_date: Asistió a una sesión el 03/11/2026",
+            "attendance.csv, línea 9, columna participant_code: Estos hombres ya habían salido del programa el día "
+            "de esta sesión (03/11/2026): SITE-A-2026-0005.",
+            "Problemas encontrados: 3.")
+
+
+def test_a_withdrawn_or_erased_man_is_never_imported_again(app, runner, tmp_path):
+    from portal.corrections import erase_participant, withdraw_participant
+    men = fill_site(app)
+    out = tmp_path / "out"
+    export(runner, out)  # taken before he was withdrawn and the other one erased
+    with app.app_context():
+        store = get_site_store("SITE-A")
+        withdraw_participant(store, men[2], "Registrado por error", "admin")
+        erase_participant(store, men[3], "Lo pidió él", "admin")
+    output = refused(app, runner, out, f"participants.csv, línea 4, columna participant_code: {men[2]} ",
+                     f"participants.csv, línea 5, columna participant_code: {men[3]} ", "Problemas encontrados: 2.")
+    withdrawn, erased = (re.search(rf"línea {n}, columna participant_code: (.*)", output).group(1) for n in (4, 5))
+    assert withdrawn.replace(men[2], "") != erased.replace(men[3], "")  # each says why
+    # only on his line of participants.csv: his attendance and questionnaires are not reported too
+    assert "attendance.csv" not in output and "intake.csv" not in output
+
+    # without his line there, each of his rows says it
+    write_rows(out, "participants.csv", [row for row in rows(out, "participants.csv") if row[0] not in men[2:]])
+    output = refused(app, runner, out, f"attendance.csv, línea 4, columna participant_code: {men[2]} ",
+                     f"attendance.csv, línea 8, columna participant_code: {men[3]} ",
+                     f"facilitator_intake.csv, línea 5, columna participant_code: {men[3]} ",
+                     "Problemas encontrados: 6.")
+    assert "no se conoce" not in output
+    with app.app_context():
+        every = get_site_store("SITE-A").read().with_withdrawn()
+    assert len(every.find("participants", code=men[2])) == 1 and not every.find("participants", code=men[3])
+
+
+def test_a_withdrawn_session_or_questionnaire_does_not_come_back_with_an_older_export(app, runner, tmp_path):
+    from portal.corrections import withdraw_response, withdraw_session
+    men = fill_site(app)
+    out = tmp_path / "out"
+    export(runner, out)
+    with app.app_context():
+        store = get_site_store("SITE-A")
+        withdraw_session(store, "S0004", "Sesión capturada por error", "fac_a")
+        rid = store.read().first("responses", participant_code=men[1], questionnaire="intake")["doc_id"]
+        withdraw_response(store, rid, "Era de otro hombre", "fac_a")
+    refused(app, runner, out, "sessions.csv, línea 5, columna session_id: La sesión S0004 fue retirada",
+            f"intake.csv, línea 3, columna participant_code: Este cuestionario de {men[1]} fue retirado",
+            "Problemas encontrados: 2.")
 
 
 def test_participant_codes_must_be_of_the_site(app, runner, tmp_path):
