@@ -25,7 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("PORTAL_COOKIE_SECURE", "1") != "0",
         SESSION_COOKIE_NAME="portal_session",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        STAFF_IDLE_MINUTES=60,  # a staff session unused this long ends (checked on the server)
+        STAFF_LONGEST_HOURS=12,  # and none lasts longer than a working day
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session; a slow answer must not be lost
         BABEL_DEFAULT_LOCALE="es",
         BABEL_DEFAULT_TIMEZONE="America/Mexico_City",
@@ -42,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporary_files(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path) / "secret_key")
 
@@ -64,6 +67,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(participant_bp)
     return app
+
+
+def _remove_stale_temporary_files(app: Flask) -> None:
+    from .storage import remove_stale_temporary_files
+
+    instance = Path(app.instance_path)
+    for folder in (instance, instance / "sites"):
+        for path in remove_stale_temporary_files(folder):
+            app.logger.warning("removed a temporary file left by an interrupted write: %s", path)
 
 
 def _secret_key(path: Path) -> str:

@@ -14,7 +14,8 @@ from flask_babel import force_locale, gettext as _
 
 from . import PROJECT_ROOT, TRANSLATIONS_FOLDER
 from .db import get_registry
-from .registry import ROLES, RegistryError, add_site, add_user, check_site, list_sites, list_users
+from . import logins
+from .registry import ROLES, RegistryError, add_site, add_user, check_site, list_sites, list_users, set_password
 from .states import STATES
 
 sites_cli = AppGroup("sites", help="Add and list sites.")
@@ -74,6 +75,23 @@ def users_add(username: str, role: str, site: str | None, password_stdin: bool) 
         where = _(" at site %(site)s", site=user.site) if user.site else ""
         click.echo(_("User %(name)s added with the role %(role)s%(where)s.", name=user.username,
                      role=user.role, where=where))
+
+
+@users_cli.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def users_password(username: str, password_stdin: bool) -> None:
+    """Reset a user's password; every session of that user ends."""
+    with force_locale("es"):
+        password = (sys.stdin.readline().rstrip("\r\n") if password_stdin
+                    else click.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
+        username = username.strip().lower()
+        try:
+            set_password(get_registry(), username, password, user="cli")
+        except RegistryError as exc:
+            _fail(str(exc))
+        ended = logins.end_all(logins.logins_store(current_app.instance_path), username)
+        click.echo(_("New password for %(name)s; %(n)s open sessions were closed.", name=username, n=ended))
 
 
 @users_cli.command("list")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import re
+
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_date, get_locale, to_user_timezone
+from flask_babel import Babel, format_date, get_locale, gettext as _, to_user_timezone
 
 from .questionnaires import localized
 
@@ -39,6 +41,33 @@ def date_time(value) -> str:
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return to_user_timezone(moment).strftime("%d/%m/%Y %H:%M")
+
+
+MONTH_NAMES = {name: i for i, name in enumerate(
+    ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+     "noviembre", "diciembre"], start=1)}
+MONTH_NAMES.update({name: i for i, name in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)})
+MONTH_NAMES["setiembre"] = 9
+
+
+def parse_month(text: str | None) -> str:
+    """A month as people write it: 2010-10, 10/2010, «octubre 2010», «Octubre de 2010» -> '2010-10'.
+
+    Only ASCII digits; years 2000 to 2100. Raises ValueError with a message for a person.
+    """
+    cleaned = " ".join((text or "").strip().lower().split())
+    patterns = (r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})", r"(?P<m>[0-9]{1,2})[/-](?P<y>[0-9]{4})",
+                r"(?P<name>[a-z]+)(?: de| del)? (?P<y>[0-9]{4})")
+    for pattern in patterns:
+        found = re.fullmatch(pattern, cleaned)
+        if not found:
+            continue
+        month = MONTH_NAMES.get(found["name"]) if "name" in found.groupdict() else int(found["m"])
+        if month and 1 <= month <= 12 and 2000 <= int(found["y"]) <= 2100:
+            return f"{found['y']}-{month:02d}"
+    raise ValueError(_("Write the month as 10/2010 or «octubre 2010» (years 2000 to 2100)."))
 
 
 def month_name(value, with_year: bool = True) -> str:

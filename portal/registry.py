@@ -145,6 +145,22 @@ def add_user(registry: SiteStore, username: str, role: str, password: str,
     return registry.write(change, user=user)
 
 
+def set_password(registry: SiteStore, username: str, password: str, user: str | None = None) -> None:
+    """A new password (changed by the user, or reset by an administrator)."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise RegistryError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
+    password_hash = generate_password_hash(password)
+
+    def change(tx: Transaction) -> None:
+        found = tx.first("users", username=username)
+        if found is None:
+            raise RegistryError(_("The user %(name)s does not exist.", name=username))
+        with tx.action("password", "users", username, None):
+            tx.update("users", found["doc_id"], {"password_hash": password_hash, "password_changed_at": now_iso()})
+
+    registry.write(change, user=user)
+
+
 def authenticate(registry: SiteStore, username: str, password: str) -> User | None:
     doc = registry.read().first("users", username=(username or "").strip().lower())
     if not doc or not doc.get("active", True):

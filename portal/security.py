@@ -7,6 +7,7 @@ from functools import wraps
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
+from . import logins
 from .db import get_registry
 from .registry import get_site, get_user
 
@@ -34,8 +35,15 @@ def init_app(app: Flask) -> None:
     def load_user():
         username = session.get("user")
         g.user = get_user(get_registry(), username) if username else None
-        if username and g.user is None:  # account removed or deactivated
+        if username and g.user is not None and not logins.check(
+                logins.logins_store(app.instance_path), session.get("sid"), username,
+                idle=app.config["STAFF_IDLE_MINUTES"] * 60, longest=app.config["STAFF_LONGEST_HOURS"] * 3600):
+            g.user = None  # signed out elsewhere, unused for too long, or a new password
+        if username and g.user is None:
+            lang = session.get("lang")
             session.clear()
+            if lang:
+                session["lang"] = lang
 
     @app.after_request
     def headers(response):

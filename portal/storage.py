@@ -44,9 +44,10 @@ from tinydb.storages import Storage
 
 SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
 AUDIT_TABLE = "_audit"
-# A man's unsent answers: kept out of the history, so that nothing of them stays once the draft is gone.
+SECRET_FIELDS = frozenset({"password_hash"})  # the history says they changed, never what they were
 META_TABLE = "_meta"  # the file's revision: a number that grows with every write
-UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts"})
+# Drafts (a man's unsent answers), staff sign-ins and guessing counters are not records of the program.
+UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts", "logins", "throttle"})
 WITHDRAWN = "withdrawn"  # a record entered by mistake: kept, with the reason, but out of every listing
 LOCK_TIMEOUT_SECONDS = 60
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock
@@ -166,6 +167,24 @@ def write_atomically(path: Path, content: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def remove_stale_temporary_files(folder: Path, older_than_seconds: float = 600) -> list[Path]:
+    """Temporary files left by a killed write: full copies of private data that nothing else removes.
+
+    Only ``write_atomically``'s own names, and only old ones: a write in progress in another
+    process takes well under a second.
+    """
+    removed = []
+    now = datetime.now(timezone.utc).timestamp()
+    for path in Path(folder).glob(".*.tmp"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > older_than_seconds:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 # --------------------------------------------------------------------------
@@ -306,7 +325,8 @@ class Transaction(Snapshot):
         if old is None:
             raise KeyError(f"{table}/{doc_id}")
         new = {**old, **_clean(fields)}
-        changes = {k: [old.get(k), new[k]] for k in fields if old.get(k) != new[k]}
+        changes = {k: ["***", "***"] if k in SECRET_FIELDS else [old.get(k), new[k]]
+                   for k in fields if old.get(k) != new[k]}
         if changes:
             self._put(table, str(doc_id), new)
             self._audit("update", table, doc_id, changes)

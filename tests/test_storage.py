@@ -232,3 +232,20 @@ def test_every_write_raises_the_revision_and_a_refused_one_does_not(tmp_path):
         store.write(refuse)
     assert storage.revision(store.read()) == 2
     assert storage.revision(SiteStore(tmp_path / "site.json").read()) == 2  # read back from the file
+
+
+def test_temporary_files_of_a_killed_write_are_removed_when_the_portal_starts(tmp_path):
+    from portal import create_app
+
+    instance = tmp_path / "instance"
+    (instance / "sites").mkdir(parents=True)
+    stale = instance / "sites" / ".SITE-A.json.abc123.tmp"
+    stale.write_text('{"participants": {"1": {"code": "SITE-A-2026-0001"}}}', encoding="utf-8")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fresh = instance / "sites" / ".SITE-A.json.def456.tmp"  # another process may be writing it now
+    fresh.write_text("{}", encoding="utf-8")
+    keep = instance / "sites" / "SITE-A.json"
+    keep.write_text("{}", encoding="utf-8")
+    create_app({"TESTING": True, "INSTANCE_PATH": instance})
+    assert not stale.exists() and fresh.exists() and keep.exists()

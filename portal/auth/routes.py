@@ -1,19 +1,22 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from .. import logins
 from ..db import get_registry
-from ..registry import authenticate
-from ..throttle import Throttle
+from ..registry import RegistryError, authenticate, set_password
+from ..security import login_required
+from ..throttle import Throttle, throttle_store
 from . import bp
-from .forms import LoginForm
+from .forms import LoginForm, PasswordForm
 
 
-
-@bp.record_once
-def _create_throttle(state) -> None:
-    state.app.extensions["login_throttle"] = Throttle(limit=5, window_seconds=15 * 60)
+def login_throttles() -> tuple[Throttle, Throttle]:
+    """Wrong passwords: 5 in 15 minutes from one address for one user name, 20 for one user name
+    from anywhere (several addresses guessing one account)."""
+    store = throttle_store(current_app.instance_path)
+    return Throttle(store, "login", 5, 15 * 60), Throttle(store, "login-user", 20, 15 * 60)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -26,6 +29,19 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _fresh_session() -> None:
+    """A new session: nothing of the previous one (user, participant, tokens) stays; the language does."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def end_session() -> None:
+    logins.end(logins.logins_store(current_app.instance_path), session.get("sid"))
+    _fresh_session()
+
+
 @bp.route("/entrar", methods=["GET", "POST"])
 def login():
     """Sign in."""
@@ -34,25 +50,24 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        login_throttle = current_app.extensions["login_throttle"]
-        key = f"{request.remote_addr}|{form.username.data.strip().lower()}"
-        wait = login_throttle.wait_seconds(key)
-        if wait:
+        username = form.username.data.strip().lower()
+        keys = (f"{request.remote_addr}|{username}", username)
+        waits = [t.wait_seconds(k) for t, k in zip(login_throttles(), keys)]
+        if max(waits):
             error = _("Too many failed attempts. Wait %(minutes)s minutes and try again.",
-                      minutes=max(1, round(wait / 60)))
+                      minutes=max(1, round(max(waits) / 60)))
         else:
             user = authenticate(get_registry(), form.username.data, form.password.data)
             if user is None:
-                login_throttle.failed(key)
+                for throttle, key in zip(login_throttles(), keys):
+                    throttle.failed(key)
                 error = _("The user name or the password is not right.")
             else:
-                login_throttle.reset(key)
-                lang = session.get("lang")
-                session.clear()
+                login_throttles()[0].reset(keys[0])
+                _fresh_session()
                 session.permanent = True
                 session["user"] = user.username
-                if lang:
-                    session["lang"] = lang
+                session["sid"] = logins.start(logins.logins_store(current_app.instance_path), user.username)
                 current_app.logger.info("login %s", user.username)
                 return redirect(_safe_next(request.args.get("next")) or url_for("staff.home"))
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
@@ -60,12 +75,34 @@ def login():
 
 @bp.route("/salir", methods=["POST"])
 def logout():
-    """Sign out."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """Sign out: the session ends on the server too, so a copied cookie stops working."""
+    end_session()
+    flash(_("You signed out."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/cuenta/contrasena", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change my own password; my other sessions end."""
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        if authenticate(get_registry(), g.user.username, form.current.data) is None:
+            error = _("Your current password is not right.")
+        elif form.new.data != form.repeat.data:
+            error = _("The two new passwords are not the same.")
+        else:
+            try:
+                set_password(get_registry(), g.user.username, form.new.data, user=g.user.username)
+            except RegistryError as exc:
+                error = str(exc)
+            else:
+                logins.end_all(logins.logins_store(current_app.instance_path), g.user.username,
+                               keep=session.get("sid"))
+                flash(_("Your password was changed. Your sessions on other devices were closed."), "success")
+                return redirect(url_for("staff.home"))
+    return render_template("auth/password.html", form=form, error=error), (422 if error or form.errors else 200)
 
 
 @bp.route("/idioma", methods=["POST"])

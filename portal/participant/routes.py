@@ -5,6 +5,7 @@ the previous part with his answers, a reload shows the same part, and no browser
 send a form again. The answers live in the draft on the server (``drafts.py``); the
 session cookie only says which code he typed.
 """
+import secrets
 import threading
 import time
 from datetime import date
@@ -18,11 +19,12 @@ from flask import (abort, current_app, flash, g, get_flashed_messages, make_resp
 from flask_babel import get_locale, gettext as _
 
 from .. import access_codes, drafts
+from ..auth.routes import end_session
 from ..db import get_site_store
 from ..participants import ProgramError
 from ..questionnaire_form import form_class
 from ..storage import StoreError
-from ..throttle import Throttle
+from ..throttle import Throttle, throttle_store
 from . import bp
 
 KIOSK_COOKIE = "tableta"
@@ -33,8 +35,6 @@ PREFIXES = ("/cuestionario/", "/c/")  # every address a man sees
 
 @bp.record_once
 def _setup(state) -> None:
-    # Wrong codes from one address: 10 in 10 minutes, then wait.
-    state.app.extensions["code_throttle"] = Throttle(limit=10, window_seconds=10 * 60)
     css = (Path(state.app.static_folder) / "participant.css").read_text(encoding="utf-8")
     state.app.extensions["participant_css"] = Markup(css)
     state.app.extensions["draft_sweep"] = {"last": None, "lock": threading.Lock()}
@@ -65,6 +65,16 @@ def is_participant_request() -> bool:
     return request.path.startswith(PREFIXES)
 
 
+def code_throttles() -> list[tuple[Throttle, str]]:
+    """Wrong codes: 10 in 10 minutes from one browser, 100 from one address (a health centre's
+    tablets share one address: one man's mistakes must not lock the others out)."""
+    store = throttle_store(current_app.instance_path)
+    device = session.setdefault("device", secrets.token_urlsafe(12))
+    address = request.remote_addr or "?"
+    return [(Throttle(store, "code", 10, 10 * 60), f"{address}|{device}"),
+            (Throttle(store, "code-address", 100, 10 * 60), address)]
+
+
 def kiosk() -> bool:
     return request.cookies.get(KIOSK_COOKIE) == "1"
 
@@ -92,10 +102,7 @@ def _sign_out_staff() -> None:
     """A man typing his code must never end up inside a staff member's session."""
     if session.get("user"):
         current_app.logger.info("staff session of %s ended: a code was typed in its browser", session["user"])
-        lang = session.get("lang")
-        session.clear()
-        if lang:
-            session["lang"] = lang
+        end_session()
 
 
 @bp.route("/cuestionario/", methods=["GET", "POST"])
@@ -108,16 +115,16 @@ def start():
                       code=typed[0] if typed else "", staff=g.user, resume=_keep_or_forget())
     code = request.form.get("codigo", "")
     _sign_out_staff()
-    throttle = current_app.extensions["code_throttle"]
-    key = request.remote_addr or "?"
-    wait = throttle.wait_seconds(key)
+    throttles = code_throttles()
+    wait = max(throttle.wait_seconds(key) for throttle, key in throttles)
     if wait:
         return to_start(_("Too many codes were tried from this device. Wait %(minutes)s minutes and try again.",
                           minutes=max(1, round(wait / 60))), code[:20])
     try:
         record = access_codes.check(codes(), current_app.secret_key, code)
     except ProgramError as exc:
-        throttle.failed(key)
+        for throttle, key in throttles:
+            throttle.failed(key)
         return to_start(str(exc), code[:20])
     session["answering"] = {"digest": record.digest, "site": record.site, "participant": record.participant_code,
                             "questionnaire": record.questionnaire}
@@ -253,10 +260,7 @@ def kiosk_mode():
     turn_on = request.form.get("activar") == "1"
     response = redirect(url_for("participant.start") if turn_on else url_for("staff.home"))
     if turn_on:
-        lang = session.get("lang")
-        session.clear()  # the tablet must not stay signed in as staff
-        if lang:
-            session["lang"] = lang
+        end_session()  # the tablet must not stay signed in as staff
         response.set_cookie(KIOSK_COOKIE, "1", max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
     else:

@@ -1,10 +1,11 @@
-import re
 from datetime import date
 
-from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (abort, current_app, flash, g, get_flashed_messages, make_response, redirect, render_template,
+                   request, url_for)
 from flask_babel import get_locale
 
 from ..db import get_registry, get_site_store
+from ..i18n import parse_month
 from ..questionnaire_form import form_class
 from ..indicators import compute, from_snapshot
 from ..participants import roster
@@ -53,13 +54,19 @@ def site_home(site_code):
     rows = roster(snapshot)
     counts["active"] = sum(r.status == "active" for r in rows)
     counts["at_risk"] = sum(r.at_risk for r in rows)
-    month = request.args.get("mes") or date.today().strftime("%Y-%m")
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        abort(404)
+    month, month_error = date.today().strftime("%Y-%m"), None
+    if request.args.get("mes"):
+        try:
+            month = parse_month(request.args["mes"])
+        except ValueError as exc:
+            month_error = str(exc)
     data = from_snapshot(g.site.code, g.site.state, g.site.sessions, snapshot)
     indicators = compute([data], month, date.today().isoformat())
+    sheet_error = get_flashed_messages(category_filter=["month"])
     return render_template("staff/site_home.html", site=g.site, counts=counts, month=month, ind=indicators,
-                           current_month=date.today().strftime("%Y-%m"))
+                           current_month=date.today().strftime("%Y-%m"), month_error=month_error,
+                           sheet_error=sheet_error[0] if sheet_error else None,
+                           typed=request.args.get("mes", "")), 422 if month_error else 200
 
 
 @bp.route("/cuestionarios/")
@@ -86,13 +93,13 @@ def preview(qid):
 @site_access()
 def monthly_sheet(site_code):
     """The monthly monitoring sheet of the site, as PDF."""
-    from ..sheets import check_month, current_month, sheet_filename, sheet_pdf
+    from ..sheets import current_month, sheet_filename, sheet_pdf
 
-    month = request.args.get("mes") or current_month()
     try:
-        check_month(month)
-    except ValueError:
-        abort(404)
+        month = parse_month(request.args.get("mes") or current_month())
+    except ValueError as exc:
+        flash(str(exc), "month")
+        return redirect(url_for("staff.site_home", site_code=site_code))
     pdf = sheet_pdf(g.site, get_site_store(site_code).read(), month)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
