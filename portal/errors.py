@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(storage.CorruptStoreError)
     def corrupt_store(error: storage.CorruptStoreError):
         current_app.logger.error("unreadable store: %s", error)
-        return render_error(503, "corrupt", filename=error.path.name)
+        return render_error(503, "corrupt", filename=error.path.name, record=error.record)
 
     @app.errorhandler(storage.StoreWriteError)
     def store_write_failed(error: storage.StoreWriteError):

@@ -36,7 +36,7 @@ from . import TRANSLATIONS_FOLDER, i18n
 from .disclosure import flatten
 from .indicators import SiteData, site_tallies
 from .registry import Site
-from .storage import site_path, store_for_site
+from .storage import CorruptStoreError, site_path, store_for_site
 from .summary.model import Record, SiteTallies, Summary, summarise
 
 PACKAGE = Path(__file__).resolve().parent
@@ -454,12 +454,17 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
         timings[stage] = round(now - clock[0], 2)
         clock[0] = now
 
-    tallies, read = [], 0
+    tallies, read, skipped = [], 0, []
     for i, site in enumerate(sites):
-        t, fresh = cached_site(instance_path, site, cache, version)
+        try:
+            t, fresh = cached_site(instance_path, site, cache, version)
+        except CorruptStoreError as exc:  # left out, and said: the rest of the summary is built
+            skipped.append((site.code, exc.record or exc.detail))
+            continue
+        finally:
+            progress("sites", i + 1, len(sites))
         tallies.append(t)
         read += fresh
-        progress("sites", i + 1, len(sites))
     generated_at = generated_at or datetime.now().astimezone().isoformat(timespec="seconds")
     lap("sites")
     output_key = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]
@@ -501,5 +506,5 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     lap("zip")
     save_records(records_file, version, summary, texts)
     lap("cache")
-    return Report(timings=timings, sites=len(sites), sites_read=read, pages=len(page_list(summary)),
+    return Report(timings=timings, sites=len(tallies), sites_read=read, skipped=skipped, pages=len(page_list(summary)),
                   rendered=len(pages), files=len(digests) + 1, records=len(summary.records), data_as_of=summary.data_as_of, zip_path=zip_path, out=out)

@@ -58,11 +58,15 @@ class StoreError(Exception):
 
 
 class CorruptStoreError(StoreError):
-    """The file exists but is not a valid store; it is left untouched."""
+    """The file exists but is not a valid store; it is left untouched.
 
-    def __init__(self, path: Path, detail: str):
+    ``record`` names the record of the wrong shape (table, number and field), when it is that.
+    """
+
+    def __init__(self, path: Path, detail: str, record: str | None = None):
         self.path = Path(path)
         self.detail = detail
+        self.record = record
         super().__init__(f"{path}: {detail}")
 
 
@@ -433,10 +437,15 @@ class _Loaded:
 
 
 class SiteStore:
-    """One TinyDB file, shared by every thread of this process."""
+    """One TinyDB file, shared by every thread of this process.
 
-    def __init__(self, path: Path | str):
+    ``check``, if given, judges the records' shapes each time the file is parsed; what it
+    raises (``ValueError``) makes the file unusable like one that does not parse.
+    """
+
+    def __init__(self, path: Path | str, check: Callable[[dict], None] | None = None):
         self.path = Path(path)
+        self.check = check
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self._loaded: _Loaded | None = None
         self._load_lock = threading.Lock()
@@ -473,6 +482,12 @@ class SiteStore:
                 fst = os.fstat(fd)
                 raw = _read_all(fd)
                 tables = parse(self.path, raw)
+                if self.check is not None:
+                    try:
+                        self.check(tables)
+                    except ValueError as exc:
+                        raise CorruptStoreError(self.path, f"a record of the wrong shape: {exc}",
+                                                getattr(exc, "where", str(exc))) from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -588,12 +603,12 @@ _stores: dict[Path, SiteStore] = {}
 _stores_lock = threading.Lock()
 
 
-def open_store(path: Path | str) -> SiteStore:
+def open_store(path: Path | str, check: Callable[[dict], None] | None = None) -> SiteStore:
     path = Path(path).resolve()
     with _stores_lock:
         store = _stores.get(path)
         if store is None:
-            store = _stores[path] = SiteStore(path)
+            store = _stores[path] = SiteStore(path, check)
         return store
 
 
@@ -606,9 +621,13 @@ def site_path(instance_path: Path | str, code: str) -> Path:
 
 
 def store_for_site(instance_path: Path | str, code: str) -> SiteStore:
-    return open_store(site_path(instance_path, code))
+    from .shapes import check_site_file
+
+    return open_store(site_path(instance_path, code), check_site_file)
 
 
 def registry_store(instance_path: Path | str) -> SiteStore:
     """The portal-wide file: sites registry and users."""
-    return open_store(Path(instance_path) / "portal.json")
+    from .shapes import check_registry_file
+
+    return open_store(Path(instance_path) / "portal.json", check_registry_file)
