@@ -259,3 +259,14 @@ def test_back_to_the_code_page_on_his_own_phone_lets_him_go_on(app, client):
     client.set_cookie("tableta", "1")
     assert "Seguir con mis respuestas" not in client.get("/cuestionario/").get_data(as_text=True)
     assert client.get(url).headers["Location"] == "/cuestionario/"
+
+
+def test_a_code_of_a_man_withdrawn_meanwhile_stops_at_once(app, client):
+    fac = Facilitator(app.test_client())
+    man = fac.register()
+    code = fac.issue_code(man, "intake")
+    url = Participant(client).answer(code, INTAKE_ANSWERS, stop_at=1)
+    fac.post_form(fac.url(f"participantes/{man}/retirar"), {"reason": "Registrado por error"})
+    response = client.get(url)
+    assert response.headers["Location"] == "/cuestionario/"
+    assert "Ese código no es correcto" in client.get("/cuestionario/").get_data(as_text=True)

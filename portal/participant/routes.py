@@ -175,6 +175,9 @@ class Opened:
         self.questionnaire = current_app.extensions["questionnaires"][answering["questionnaire"]]
         self.store = get_site_store(answering["site"])
         snapshot = self.store.read()
+        if snapshot.first("participants", code=self.participant) is None:  # withdrawn or erased meanwhile
+            session.pop("answering", None)
+            abort(to_start(_("That code is not right. Check each letter and number and try again.")))
         if snapshot.first("responses", participant_code=self.participant, questionnaire=self.questionnaire.id):
             # Stored already (sent, or typed in from paper): the code is spent even if marking it was cut short.
             self.finish()
