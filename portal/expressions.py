@@ -64,6 +64,11 @@ class Expression:
     def holds(self, values: Mapping[str, Any], current: Any = None) -> bool:
         return _truthy(self.evaluate(values, current))
 
+    def simple_equality(self) -> tuple[str, str] | None:
+        """(field, value) when the rule is just ``${field} = 'value'``: a page script can follow it at once."""
+        found = re.fullmatch(r"\s*\$\{([a-z][a-z0-9_]*)\}\s*=\s*'([^']*)'\s*", self.source)
+        return (found[1], found[2]) if found else None
+
 
 def parse_expression(source: str) -> Expression:
     if not isinstance(source, str) or not source.strip():

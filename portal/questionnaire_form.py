@@ -29,6 +29,17 @@ class QuestionnaireForm(FlaskForm):
             raw[q.name] = list(values) if q.type == "select_multiple" else (values[0] if values else None)
         return raw
 
+    def current_answers(self) -> dict:
+        """The answers as the form holds them now (sent, or filled from a stored record), judged."""
+        raw = {}
+        for q in self.questionnaire.questions:
+            field = self[q.name]
+            if field.raw_data:
+                raw[q.name] = list(field.raw_data) if q.type == "select_multiple" else field.raw_data[0]
+            else:
+                raw[q.name] = field.data
+        return self.questionnaire.validate(raw).answers
+
     def questions_with_fields(self, group=None):
         """(question, field or None) in order; notes have no field."""
         items = group.items if group is not None else self.questionnaire.items

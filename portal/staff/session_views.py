@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from wtforms import SelectChoice
 
 from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions
@@ -59,8 +59,9 @@ def session_page(site_code, session_id=None):
         except ProgramError as exc:
             error = str(exc)
         else:
-            flash(_("Session %(n)s of group %(group)s saved: %(count)s men came.", n=form.number.data, group=group,
-                    count=len(form.present.data or [])), "success")
+            flash(ngettext("Session %(n)s of group %(group)s saved: %(num)s man came.",
+                           "Session %(n)s of group %(group)s saved: %(num)s men came.", len(form.present.data or []),
+                           n=form.number.data, group=group), "success")
             return redirect(url_for("staff.sessions_page", site_code=site_code))
     status = 422 if error or (request.method == "POST" and form.errors) else 200
     return render_template("staff/session.html", site=g.site, form=form, group=group, existing=existing,

@@ -2,3 +2,14 @@
 document.querySelectorAll("[data-print]").forEach(function (button) {
   button.addEventListener("click", function () { window.print(); });
 });
+
+// A note shown only for one answer (``${field} = 'value'``, decided on the server) follows the answer at once.
+document.querySelectorAll("[data-when-name]").forEach(function (note) {
+  var name = note.getAttribute("data-when-name"), value = note.getAttribute("data-when-value");
+  document.querySelectorAll('input[name="' + name + '"]').forEach(function (input) {
+    input.addEventListener("change", function () {
+      var chosen = document.querySelector('input[name="' + name + '"]:checked');
+      note.hidden = !(chosen && chosen.value === value);
+    });
+  });
+});

@@ -1,0 +1,55 @@
+"""Small things a facilitator meets every day on the forms."""
+import re
+
+import pytest
+
+from browser import axe_violations
+from conftest import FACILITATOR_INTAKE, PASSWORDS, Facilitator
+
+ALERT = "Riesgo alto: aplique hoy el protocolo de seguridad de la pareja."
+
+
+def alert_hidden(html):
+    tag = re.search(r'<div class="note" id="q-high_risk_note"[^>]*>', html).group(0)
+    return " hidden" in tag
+
+
+def test_the_partner_safety_alert_shows_only_once_high_is_chosen(app, client):
+    fac = Facilitator(client)
+    man = fac.register(enrolled_on="2026-11-02")
+    url = fac.url(f"participantes/{man}/cuestionario/facilitator_intake")
+    assert alert_hidden(client.get(url).get_data(as_text=True))
+    answers = {**FACILITATOR_INTAKE, "interview_date": "", "risk_level": "high"}  # an error: it comes back
+    response = fac.post_form(url, answers)
+    assert response.status_code == 422 and not alert_hidden(response.get_data(as_text=True))
+    response = fac.post_form(url, {**answers, "risk_level": "medium"})
+    assert alert_hidden(response.get_data(as_text=True))
+
+
+def test_one_man_came_is_written_in_the_singular(app, client):
+    fac = Facilitator(client)
+    man = fac.register(enrolled_on="2026-11-02")
+    response = fac.record_session("2026-A", 1, "2026-11-03", [man])
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "asistió 1 hombre." in page and "asistieron 1 hombres" not in page
+
+
+@pytest.mark.browser
+def test_with_javascript_the_alert_follows_the_choice_at_once(chromium, live, app):
+    fac = Facilitator(app.test_client())
+    man = fac.register(enrolled_on="2026-11-02")
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="es-MX")
+    page = context.new_page()
+    page.goto(live.url + "/entrar")
+    page.get_by_label("Nombre de usuario").fill("fac_a")
+    page.get_by_label("Contraseña").fill(PASSWORDS["fac_a"])
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.goto(live.url + f"/sitio/SITE-A/participantes/{man}/cuestionario/facilitator_intake")
+    alert = page.get_by_text(ALERT)
+    assert not alert.is_visible()
+    page.locator('[name="risk_level"][value="high"]').check()
+    assert alert.is_visible()
+    page.locator('[name="risk_level"][value="low"]').check()
+    assert not alert.is_visible()
+    assert not axe_violations(page)
+    context.close()
