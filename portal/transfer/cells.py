@@ -1,0 +1,85 @@
+"""Reading the values of one row, each with the rule of its column, as the web forms read them."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from ..participants import ProgramError, normalise_group
+from ..questionnaires import MESSAGES, parse_date
+from .layout import file_name
+from .problems import Problem
+from .reading import Row
+
+
+class Cells:
+    """The cells of one row of ``table``; what is wrong with them is gathered in ``problems``."""
+
+    def __init__(self, table: str, row: Row, today: date | None = None):
+        self.file = file_name(table)
+        self.row = row
+        self.today = today
+        self.problems: list[Problem] = []
+
+    def problem(self, column: str | None, message) -> None:
+        self.problems.append(Problem(self.file, self.row.line, column, message, self.row.sheet_row))
+
+    def required(self, column: str) -> str | None:
+        value = self.row.cell(column).strip()
+        if not value:
+            self.problem(column, _l("This column cannot be empty."))
+            return None
+        return value
+
+    def day(self, column: str, future_message) -> date | None:
+        text = self.required(column)
+        if text is None:
+            return None
+        try:
+            value = parse_date(text)
+        except ValueError:
+            self.problem(column, MESSAGES["date"])
+            return None
+        if self.today is not None and value > self.today:
+            self.problem(column, future_message)
+            return None
+        return value
+
+    def group(self) -> str | None:
+        text = self.required("group_code")
+        if text is None:
+            return None
+        try:
+            return normalise_group(text)
+        except ProgramError as exc:
+            self.problem("group_code", str(exc))
+            return None
+
+    def number(self, column: str, highest: int, message) -> int | None:
+        """A whole number from 1 to ``highest``."""
+        text = self.required(column)
+        if text is None:
+            return None
+        if not re.fullmatch(r"\d{1,4}", text) or not 1 <= int(text) <= highest:
+            self.problem(column, message)
+            return None
+        return int(text)
+
+    def conflicts(self, what, stored: dict, given: dict) -> bool:
+        """Name each column whose value differs from the record at the site; True if any does."""
+        differ = [column for column in given if given[column] != stored[column]]
+        for column in differ:
+            self.problem(column, _l(
+                "%(what)s is already at the site with %(stored)s in this column, not %(given)s. An import never "
+                "changes what the site has: correct it in the portal, or correct the file.", what=what,
+                stored=shown(stored[column]), given=shown(given[column])))
+        return bool(differ)
+
+
+def shown(value):
+    if value is None or value == "" or value == []:
+        return _l("an empty value")
+    if isinstance(value, list):
+        return "«" + " ".join(value) + "»"
+    return f"«{value}»"

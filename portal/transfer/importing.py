@@ -1,0 +1,143 @@
+"""An import: every row checked against the site, then what is new added in one write.
+
+It never changes or removes what the site already has: a row equal to a stored record is
+skipped (importing twice changes nothing), a row that differs from one is a problem to
+explain, never a guess. A man withdrawn or erased at the site is never imported again.
+Any problem and nothing is imported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Generator, Iterator, Mapping
+
+from flask_babel import gettext as _
+
+from ..participants import ensure_group
+from ..questionnaires import QUESTIONNAIRE_IDS, Questionnaire
+from ..registry import Site
+from ..responses import insert_response
+from ..storage import SiteStore, Snapshot, Transaction
+from .checks import AttendanceCheck, NewResponse, ParticipantsCheck, ResponsesCheck, SessionsCheck, check_dates
+from .export import natural
+from .layout import TABLES
+from .problems import Problem, ProblemList
+from .reading import Batch, Row, read_batch
+
+IMPORT_ENTERED_BY = "paper"  # the layout has no column for who typed a questionnaire in
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Summary:
+    """What an import added, and what it found already at the site (per table)."""
+
+    site: str
+    added: dict[str, int]
+    unchanged: dict[str, int]
+
+    @property
+    def changed(self) -> bool:
+        return any(self.added.values())
+
+    def lines(self) -> list[str]:
+        if not self.changed:
+            return [_("Nothing new: the site already had all these data. Nothing was changed.")]
+        out = [_("Imported into %(site)s: %(participants)s participants, %(sessions)s sessions, %(marks)s "
+                 "attendance marks and %(responses)s questionnaires.", site=self.site, **self._counts(self.added))]
+        if any(self.unchanged.values()):
+            out.append(_("Already at the site and left as they were: %(participants)s participants, %(sessions)s "
+                         "sessions, %(marks)s attendance marks and %(responses)s questionnaires.",
+                         **self._counts(self.unchanged)))
+        return out
+
+    @staticmethod
+    def _counts(counts: dict[str, int]) -> dict[str, int]:
+        return {"participants": counts["participants"], "sessions": counts["sessions"],
+                "marks": counts["attendance"], "responses": sum(counts[q] for q in QUESTIONNAIRE_IDS)}
+
+
+@dataclass
+class Plan:
+    """What an import adds once every row is right, and how much of it the site had already."""
+
+    site: str
+    participants: dict[str, tuple[str, date]]  # code -> (group, enrolment)
+    sessions: list[dict]  # with the men present
+    responses: list[NewResponse]
+    unchanged: dict[str, int]  # table -> rows equal to a record at the site
+
+    def apply(self, tx: Transaction, user: str) -> Summary:
+        added = dict.fromkeys(TABLES, 0)
+        # earliest man first, so that a new group starts on its first man's enrolment
+        for code, (group, enrolled) in sorted(self.participants.items(), key=lambda p: (p[1][1], p[0])):
+            ensure_group(tx, group, enrolled)
+            tx.insert("participants", {"code": code, "group_code": group, "enrolled_on": enrolled.isoformat(),
+                                       "status": "active"})
+        for session in sorted(self.sessions, key=lambda s: natural(s["session_id"])):
+            ensure_group(tx, session["group_code"], date.fromisoformat(session["date"]))
+            tx.insert("sessions", session)
+        for response in self.responses:
+            insert_response(tx, response.questionnaire, response.code, response.answers, IMPORT_ENTERED_BY, user,
+                            response.submitted)
+            added[response.questionnaire.id] += 1
+        added["participants"] = len(self.participants)
+        added["sessions"] = len(self.sessions)
+        added["attendance"] = sum(len(s["present"]) for s in self.sessions)
+        return Summary(self.site, added, dict(self.unchanged))
+
+
+def check_batch(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questionnaire], batch: Batch,
+                progress: Progress | None = None) -> Generator[Problem, None, Plan]:
+    """Every check, in the order of the files (each hands the next what it found); yields the problems."""
+    today = date.today()
+
+    def rows(table: str) -> Iterator[Row]:
+        for row in batch.rows_of(table):
+            if progress:
+                progress(1)
+            yield row
+
+    unreadable = batch.unreadable
+    men = yield from ParticipantsCheck(snapshot, site, today, "participants" in unreadable).check(rows("participants"))
+    sessions = yield from SessionsCheck(snapshot, site, men, today, "sessions" in unreadable).check(rows("sessions"))
+    marks = yield from AttendanceCheck(men, sessions, "attendance" in unreadable).check(rows("attendance"))
+    responses = {}
+    for qid in QUESTIONNAIRE_IDS:
+        responses[qid] = yield from ResponsesCheck(snapshot, questionnaires[qid], men, today).check(rows(qid))
+    new_sessions = [{**session, "present": marks.of(session["session_id"])} for session in sessions.new]
+    new_responses = [response for qid in QUESTIONNAIRE_IDS for response in responses[qid].new]
+    yield from check_dates(snapshot, men, new_sessions, marks, new_responses)
+    unchanged = {"participants": men.unchanged, "sessions": sessions.unchanged, "attendance": marks.unchanged,
+                 **{qid: responses[qid].unchanged for qid in QUESTIONNAIRE_IDS}}
+    return Plan(site.code, men.new, new_sessions, new_responses, unchanged)
+
+
+def judge(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questionnaire], batch: Batch,
+          progress: Progress | None = None) -> tuple[Plan, ProblemList]:
+    """What the import would add to ``snapshot``, and every problem of the files (reading included)."""
+    problems = batch.problems.copy()
+    plan = problems.collect(check_batch(snapshot, site, questionnaires, batch, progress))
+    return plan, problems
+
+
+def import_batch(store: SiteStore, site: Site, questionnaires: Mapping[str, Questionnaire], batch: Batch,
+                 user: str, progress: Progress | None = None) -> Summary:
+    """Check every row; if all are right, add what is new in one write. Else raise ImportRefused.
+
+    The check runs inside the write, under the store's lock, so nobody can change the site
+    between the check and the change. A write that adds nothing leaves the file untouched.
+    """
+    def change(tx: Transaction) -> Summary:
+        plan, problems = judge(tx, site, questionnaires, batch, progress)
+        if problems:
+            raise problems.refusal()
+        return plan.apply(tx, user)
+
+    return store.write(change, user=user)
+
+
+def import_files(store: SiteStore, site: Site, questionnaires: Mapping[str, Questionnaire],
+                 files: Mapping[str, bytes], user: str) -> Summary:
+    return import_batch(store, site, questionnaires, read_batch(files, questionnaires), user)

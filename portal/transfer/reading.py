@@ -1,0 +1,185 @@
+"""Reading the CSV files of an import: their encoding, their header and their rows.
+
+``read_batch`` reads each file once to know it can be read (UTF-8, a header, quotation marks
+closed, rows as long as the header) and lists what is wrong with it. The rows themselves are
+read again, one at a time, each time the checks go through them: a large file is never held
+as a list of rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping, NamedTuple
+
+from flask_babel import gettext as _
+
+from ..questionnaires import Questionnaire
+from .layout import DEIDENTIFIED_MARKER, FILE_NAMES, TABLES, columns, file_name
+from .problems import Problem, ProblemList
+
+
+class Place(NamedTuple):
+    """Where a row is: the text line where it starts, and the row a spreadsheet shows it on where that
+    differs (an earlier answer holds a line break, which a spreadsheet keeps inside one cell)."""
+
+    line: int
+    sheet_row: int | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # text line where the row starts
+    values: dict[str, str]  # column -> cell, for the columns the file has
+    sheet_row: int | None = None  # the row a spreadsheet shows it on, where that differs from ``line``
+
+    @property
+    def place(self) -> Place:
+        return Place(self.line, self.sheet_row)
+
+    def cell(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """One file that can be read: its bytes and where each column is."""
+
+    table: str
+    raw: bytes
+    positions: dict[str, int]  # column -> its place in the header
+    width: int  # how many columns the header has
+    rows: int  # how many rows hold values
+
+    def __iter__(self) -> Iterator[Row]:
+        """Its rows, read from the bytes again (blank lines and rows of the wrong length left out)."""
+        records = _records(self.raw)
+        next(records)  # the header
+        for line, sheet_row, values in records:
+            if len(values) == self.width and any(v.strip() for v in values):
+                yield Row(line, {name: values[i] for name, i in self.positions.items()},
+                          None if sheet_row == line else sheet_row)
+
+
+@dataclass
+class Batch:
+    """The files read and found readable, before anything is checked against the site."""
+
+    files: dict[str, TableFile]  # table -> its file (absent: no file, or one that cannot be read)
+    problems: ProblemList
+    unreadable: set[str] = field(default_factory=set)  # tables whose file could not be read at all
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files.values())
+
+    def rows_of(self, table: str) -> Iterator[Row]:
+        return iter(self.files.get(table, ()))
+
+
+def read_batch(files: Mapping[str, bytes], questionnaires: Mapping[str, Questionnaire]) -> Batch:
+    batch = Batch({}, ProblemList())
+    if DEIDENTIFIED_MARKER in files:
+        batch.problems.add(Problem(DEIDENTIFIED_MARKER, None, None, _(
+            "These files are a de-identified export: their codes and dates were changed on purpose, so they "
+            "cannot be imported. Import the full export instead.")))
+        batch.unreadable.update(TABLES)
+        return batch
+    for name in sorted(files):
+        if name.lower().endswith(".csv") and name not in FILE_NAMES:
+            batch.problems.add(Problem(name, None, None, _(
+                "Unknown file. The files that can be imported are: %(names)s.", names=", ".join(FILE_NAMES))))
+    if not batch.problems and not any(name in files for name in FILE_NAMES):
+        batch.problems.add(Problem(_("the files given"), None, None, _(
+            "There is nothing to import: none of %(names)s was found.", names=", ".join(FILE_NAMES))))
+    for table in TABLES:
+        if file_name(table) not in files:
+            continue  # a file with no rows may be absent
+        read = _read_table(table, files[file_name(table)], columns(table, questionnaires), batch.problems)
+        if read is None:
+            batch.unreadable.add(table)
+        elif read.rows:
+            batch.files[table] = read
+    return batch
+
+
+def _read_table(table: str, raw: bytes, expected: list[str], problems: ProblemList) -> TableFile | None:
+    """The file of ``table`` if it can be read as a whole (its wrong rows listed), else None."""
+    name = file_name(table)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.add(Problem(name, raw[:exc.start].count(b"\n") + 1, None, _(
+            "The file is not UTF-8 text (the problem starts in this line). In Excel, save it as "
+            "«CSV UTF-8 (delimitado por comas)».")))
+        return None
+    blank = not text.removeprefix("\ufeff").strip()
+    del text
+    if blank:
+        return TableFile(table, raw, {}, 0, 0)  # an empty file: no rows, as if it were absent
+    records = _records(raw)
+    try:
+        _line, _row, header = next(records)
+        header = [h.strip() for h in header]
+        if header != expected:
+            problems.add(Problem(name, 1, None, _header_message(header, expected)))
+            return None
+        count = 0
+        for line, sheet_row, values in records:
+            if not any(v.strip() for v in values):
+                continue  # blank lines, or the empty rows a spreadsheet leaves at the end
+            if len(values) != len(header):
+                problems.add(Problem(name, line, None, _(
+                    "This line has %(found)s values and the header has %(expected)s: check the commas and the "
+                    "quotation marks.", found=len(values), expected=len(header)),
+                    None if sheet_row == line else sheet_row))
+                continue
+            count += 1
+    except _BadQuoting as exc:
+        problems.add(Problem(name, exc.line, None, _("This line cannot be read as CSV: check the quotation marks.")))
+        return None
+    return TableFile(table, raw, {column: i for i, column in enumerate(header)}, len(header), count)
+
+
+def _records(raw: bytes) -> Iterator[tuple[int, int, list[str]]]:
+    """(text line where it starts, spreadsheet row, values) of every record, the header included.
+
+    Strict: a quotation mark left open is an error, not the rest of the file read as one answer.
+    """
+    text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
+    start, record = 1, 0
+    try:
+        for values in reader:
+            line, start, record = start, reader.line_num + 1, record + 1
+            yield line, record, values
+    except csv.Error:
+        raise _BadQuoting(start) from None
+
+
+class _BadQuoting(Exception):
+    """The record starting on ``line`` cannot be read as CSV."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _header_message(header: list[str], expected: list[str]) -> str:
+    parts = [_("The first line must name the columns, exactly: %(columns)s.", columns=",".join(expected))]
+    if len(header) == 1 and ";" in header[0]:
+        parts.append(_("The values seem to be separated by semicolons: save the file as «CSV UTF-8 (delimitado "
+                       "por comas)»."))
+    else:
+        missing = [c for c in expected if c not in header]
+        unknown = [c for c in header if c not in expected]
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if missing:
+            parts.append(_("Missing columns: %(names)s.", names=", ".join(missing)))
+        if unknown:
+            parts.append(_("Unknown columns: %(names)s.", names=", ".join(c or '""' for c in unknown)))
+        if repeated:
+            parts.append(_("Repeated columns: %(names)s.", names=", ".join(repeated)))
+        if not (missing or unknown or repeated):
+            parts.append(_("The columns are in a different order."))
+    return " ".join(parts)
