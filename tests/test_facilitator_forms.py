@@ -53,3 +53,15 @@ def test_with_javascript_the_alert_follows_the_choice_at_once(chromium, live, ap
     assert not alert.is_visible()
     assert not axe_violations(page)
     context.close()
+
+
+def test_the_roster_finds_a_man_by_code_and_filters_by_status(app, client):
+    fac = Facilitator(client)
+    men = [fac.register(enrolled_on="2026-11-02") for _ in range(3)]
+    fac.enter(men[1], "facilitator_intake", dict(FACILITATOR_INTAKE, interview_date="2026-11-02", risk_level="high"))
+    page = client.get(fac.url("participantes/?codigo=0002")).get_data(as_text=True)
+    assert men[1] in page and men[0] not in page and men[2] not in page
+    page = client.get(fac.url("participantes/?estado=riesgo-alto")).get_data(as_text=True)
+    assert men[1] in page and men[0] not in page
+    page = client.get(fac.url("participantes/?estado=nada&codigo=%00<b>")).get_data(as_text=True)
+    assert "<b>" not in page  # odd input: ignored or escaped, never an error

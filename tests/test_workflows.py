@@ -153,9 +153,9 @@ def test_sessions_attendance_and_the_at_risk_mark(app, client):
     a, b = fac.register(), fac.register()
     fac.record_session("2026-A", 1, "2026-11-03", [a, b])
     roster = client.get(fac.url("participantes/")).get_data(as_text=True)
-    assert "En riesgo" not in roster
+    assert "badge-risk" not in roster
     fac.record_session("2026-A", 2, "2026-11-10", [b], venue="community")
-    assert "En riesgo" not in client.get(fac.url("participantes/")).get_data(as_text=True)
+    assert "badge-risk" not in client.get(fac.url("participantes/")).get_data(as_text=True)
     fac.record_session("2026-A", 3, "2026-11-17", [b])
     row = roster_row(client.get(fac.url("participantes/")).get_data(as_text=True), a)
     assert "En riesgo: faltó a las últimas 2 sesiones" in row and "1 de 24" in row

@@ -4,7 +4,7 @@ from datetime import date
 import qrcode
 import qrcode.image.svg
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from markupsafe import Markup
 
 from .. import access_codes, drafts, history
@@ -19,6 +19,13 @@ from . import bp
 from .forms import RegisterForm
 
 PAPER = ("intake", "exit")
+STATUS_FILTERS = {
+    "activos": (_l("Active"), lambda r: r.status == "active"),
+    "en-riesgo": (_l("At risk of dropping out"), lambda r: r.at_risk),
+    "riesgo-alto": (_l("High risk (partner-safety protocol)"), lambda r: r.high_risk),
+    "terminaron": (_l("Completed the program"), lambda r: r.status == "completed"),
+    "salieron": (_l("Left the program"), lambda r: r.status in ("dropped_out", "transferred", "exited")),
+}
 FACILITATOR = ("facilitator_intake", "facilitator_exit")
 
 
@@ -38,9 +45,12 @@ def roster_page(site_code):
     """Every man of the site, with attendance and the drop-out risk mark."""
     snapshot = get_site_store(site_code).read()
     group = request.args.get("grupo") or None
-    rows = roster(snapshot, group)
+    search = "".join(ch for ch in (request.args.get("codigo") or "").upper() if ch.isascii() and not ch.isspace())[:30]
+    status = request.args.get("estado") if request.args.get("estado") in STATUS_FILTERS else ""
+    rows = [r for r in roster(snapshot, group) if search in r.code and (not status or STATUS_FILTERS[status][1](r))]
     return render_template("staff/roster.html", site=g.site, rows=rows, groups=groups(snapshot), group=group,
-                           at_risk=sum(r.at_risk for r in rows))
+                           at_risk=sum(r.at_risk for r in rows), search=search, status=status,
+                           status_filters={k: label for k, (label, _test) in STATUS_FILTERS.items()})
 
 
 @bp.route("/sitio/<site_code>/seguimiento/")
