@@ -61,7 +61,7 @@ def test_facilitator_downloads_uploads_and_reads_the_problems_on_a_phone(app, li
     assert problems.is_visible()
     assert "No se importó nada" in problems.inner_text()
     assert "intake.csv, línea 2, columna age: Escriba una edad entre 15 y 99 años." in problems.inner_text()
-    assert "sessions.csv, línea 1: La primera línea debe nombrar las columnas" in problems.inner_text()
+    assert "sessions.csv, línea 1: Faltan columnas: date, venue." in problems.inner_text()
     fits_and_is_accessible(page)
 
     # Good files: the ZIP just downloaded changes nothing; a man typed in a spreadsheet is added.

@@ -523,17 +523,80 @@ def test_broken_encoding_is_named_by_file_and_line(app, runner, tmp_path):
 @pytest.mark.parametrize("header, expected", [
     ("participant_code,group_code", "Faltan columnas: enrolled_on."),
     ("participant_code,group_code,enrolled_on,name", "Columnas desconocidas: name."),
-    ("group_code,participant_code,enrolled_on", "Las columnas están en otro orden."),
-    ("participant_code;group_code;enrolled_on", "separados por punto y coma"),
-], ids=["missing", "unknown", "misordered", "semicolons"])
+    ("participant_code,group_code,enrolled_on,group_code", "Columnas repetidas: group_code."),
+    ("Participant_Code,group_code,enrolled_on",
+     "Faltan columnas: participant_code. Columnas desconocidas: Participant_Code."),  # names, nothing looser
+    ("participant_code;group_code;enrolled_on", "Parece que los valores están separados por punto y coma"),
+], ids=["missing", "unknown", "repeated", "other-case", "semicolons"])
 def test_a_wrong_header_is_one_clear_error_on_line_1(app, runner, tmp_path, header, expected):
     fill_site(app)
     out = _new_man_with(tmp_path, runner, app)
     (out / "participants.csv").write_text(header + "\r\nSITE-A-2026-0009,2026-A,2026-11-01\r\n", encoding="utf-8")
-    output = refused(app, runner, out, "participants.csv, línea 1: La primera línea debe nombrar las columnas, "
-                                       "exactamente: participant_code,group_code,enrolled_on.", expected)
+    output = refused(app, runner, out, "participants.csv, línea 1: " + expected)
     assert output.count("participants.csv") == 1  # one error for the header, not one per row
     assert "SITE-A-2026-0005 no se conoce" not in output  # nor one per row that names a man of that file
+
+
+def shuffled(folder, name, drop=(), seed=13):
+    """Rewrite an exported file with its columns in another order, without the columns in ``drop``."""
+    table = rows(folder, name)
+    kept = [i for i, column in enumerate(table[0]) if column not in drop]
+    random.Random(seed).shuffle(kept)
+    write_rows(folder, name, [[row[i] for i in kept] for row in table])
+
+
+def test_columns_are_found_by_name_and_those_of_optional_questions_may_be_missing(app, runner, tmp_path):
+    """A spreadsheet whose columns are in its own order and that never had a column for the questions that are
+    not required imports: the answers it has come in, the others stay empty."""
+    men = fill_site(app)
+    out = tmp_path / "out"
+    export(runner, out)
+    forms = app.extensions["questionnaires"]
+    optional = {q.name for form in forms.values() for q in form.questions if not q.required}
+    assert {"expectations", "comments", "notes", "referral_source_other"} <= optional
+    for name in FILE_NAMES:
+        shuffled(out, name, drop=optional)
+    assert rows(out, "participants.csv")[0] != ["participant_code", "group_code", "enrolled_on"]
+    assert "expectations" not in rows(out, "intake.csv")[0]
+
+    other = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    result = other.test_cli_runner().invoke(args=["import", "--site", "SITE-A", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Se importaron en SITE-A: 4 participantes, 4 sesiones, 7 marcas de asistencia y 10 cuestionarios" \
+        in result.output
+    with app.app_context():
+        here = get_site_store("SITE-A").read()
+    with other.app_context():
+        there = get_site_store("SITE-A").read()
+    assert [(p["code"], p["group_code"], p["enrolled_on"]) for p in there.all("participants")] == \
+        [(p["code"], p["group_code"], p["enrolled_on"]) for p in here.all("participants")]
+    for response in here.all("responses"):
+        imported = there.first("responses", participant_code=response["participant_code"],
+                               questionnaire=response["questionnaire"])
+        assert imported["answers"] == {k: v for k, v in response["answers"].items() if k not in optional}
+    assert there.first("responses", participant_code=men[0], questionnaire="intake")["answers"]["age"] == 34
+
+
+def test_header_cells_may_carry_a_byte_order_mark_and_spaces(app, runner, tmp_path):
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    (folder / "participants.csv").write_bytes("\ufeff\ufeff participant_code ,enrolled_on,\tgroup_code\r\n"
+                                              "SITE-A-2025-0001,2025-02-03,2025-A\r\n".encode("utf-8"))
+    result = runner.invoke(args=["import", "--site", "SITE-A", str(folder)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        man = get_site_store("SITE-A").read().first("participants", code="SITE-A-2025-0001")
+    assert (man["group_code"], man["enrolled_on"]) == ("2025-A", "2025-02-03")
+
+
+def test_a_column_the_questionnaires_do_not_know_is_named(app, runner, tmp_path):
+    fill_site(app)
+    out = _new_man_with(tmp_path, runner, app)
+    table = rows(out, "intake.csv")
+    write_rows(out, "intake.csv", [table[0] + ["ocupacion"]] + [row + [""] for row in table[1:]])
+    output = refused(app, runner, out, "intake.csv, línea 1: Columnas desconocidas: ocupacion.",
+                     "Problemas encontrados: 1.")
+    assert "SITE-A-2026-0005" not in output  # the rows of a file whose header is wrong are not judged
 
 
 def test_unknown_files_rows_of_the_wrong_length_and_bad_quoting(app, runner, tmp_path):
@@ -689,7 +752,7 @@ def test_upload_of_bad_files_lists_every_problem_in_spanish_and_imports_nothing(
     assert "No se importó nada" in html
     assert "participants.csv, línea 2, columna enrolled_on: La fecha de ingreso no puede estar en el futuro." in html
     assert "participants.csv, línea 3, columna group_code: El código del grupo" in html
-    assert "attendance.csv, línea 1: La primera línea debe nombrar las columnas" in html
+    assert "attendance.csv, línea 1: Faltan columnas: participant_code." in html
     assert site_file(app) == before
 
     response = upload(client, fac.url("datos/"), [("datos.zip", b"not a zip")])

@@ -6,7 +6,8 @@
     intake.csv, exit.csv, facilitator_intake.csv, facilitator_exit.csv
                           participant_code, submitted_on, then one column per question
 
-An export writes the columns in this order; an import expects the same header.
+An export writes the columns in this order; an import finds them by name, in any order, and
+does without the column of a question that is not required.
 """
 from __future__ import annotations
 

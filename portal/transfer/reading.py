@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping, NamedTuple
 
 from flask_babel import gettext as _
 
 from ..questionnaires import Questionnaire
-from .layout import DEIDENTIFIED_MARKER, FILE_NAMES, TABLES, columns, file_name
+from .layout import DEIDENTIFIED_MARKER, FILE_NAMES, TABLES, columns, file_name, required_columns
 from .problems import Problem, ProblemList
 
 
@@ -95,7 +96,8 @@ def read_batch(files: Mapping[str, bytes], questionnaires: Mapping[str, Question
     for table in TABLES:
         if file_name(table) not in files:
             continue  # a file with no rows may be absent
-        read = _read_table(table, files[file_name(table)], columns(table, questionnaires), batch.problems)
+        read = _read_table(table, files[file_name(table)], columns(table, questionnaires),
+                           required_columns(table, questionnaires), batch.problems)
         if read is None:
             batch.unreadable.add(table)
         elif read.rows:
@@ -103,7 +105,8 @@ def read_batch(files: Mapping[str, bytes], questionnaires: Mapping[str, Question
     return batch
 
 
-def _read_table(table: str, raw: bytes, expected: list[str], problems: ProblemList) -> TableFile | None:
+def _read_table(table: str, raw: bytes, known: list[str], required: list[str],
+                problems: ProblemList) -> TableFile | None:
     """The file of ``table`` if it can be read as a whole (its wrong rows listed), else None."""
     name = file_name(table)
     try:
@@ -120,9 +123,10 @@ def _read_table(table: str, raw: bytes, expected: list[str], problems: ProblemLi
     records = _records(raw)
     try:
         _line, _row, header = next(records)
-        header = [h.strip() for h in header]
-        if header != expected:
-            problems.add(Problem(name, 1, None, _header_message(header, expected)))
+        header = [_column_name(cell) for cell in header]
+        wrong = _header_problem(header, known, required)
+        if wrong:
+            problems.add(Problem(name, 1, None, wrong))
             return None
         count = 0
         for line, sheet_row, values in records:
@@ -165,21 +169,30 @@ class _BadQuoting(Exception):
         self.line = line
 
 
-def _header_message(header: list[str], expected: list[str]) -> str:
-    parts = [_("The first line must name the columns, exactly: %(columns)s.", columns=",".join(expected))]
+def _column_name(cell: str) -> str:
+    """A header cell as it names a column: spaces around it and byte order marks in front do not count."""
+    return cell.strip().lstrip("\ufeff").strip()
+
+
+def _header_problem(header: list[str], known: list[str], required: list[str]) -> str | None:
+    """What is wrong with a header (None if nothing): columns are found by name, in any order; the column
+    of a question that is not required may be missing."""
     if len(header) == 1 and ";" in header[0]:
-        parts.append(_("The values seem to be separated by semicolons: save the file as «CSV UTF-8 (delimitado "
-                       "por comas)»."))
-    else:
-        missing = [c for c in expected if c not in header]
-        unknown = [c for c in header if c not in expected]
-        repeated = sorted({c for c in header if header.count(c) > 1})
-        if missing:
-            parts.append(_("Missing columns: %(names)s.", names=", ".join(missing)))
-        if unknown:
-            parts.append(_("Unknown columns: %(names)s.", names=", ".join(c or '""' for c in unknown)))
-        if repeated:
-            parts.append(_("Repeated columns: %(names)s.", names=", ".join(repeated)))
-        if not (missing or unknown or repeated):
-            parts.append(_("The columns are in a different order."))
-    return " ".join(parts)
+        return _("The values seem to be separated by semicolons: save the file as «CSV UTF-8 (delimitado por "
+                 "comas)».")
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in known]
+    repeated = sorted(c for c, n in Counter(header).items() if n > 1)
+    parts = []
+    if missing:
+        parts.append(_("Missing columns: %(names)s.", names=_names(missing)))
+    if unknown:
+        parts.append(_("Unknown columns: %(names)s.", names=_names(unknown)))
+    if repeated:
+        parts.append(_("Repeated columns: %(names)s.", names=_names(repeated)))
+    return " ".join(parts) or None
+
+
+def _names(names: list[str], shown: int = 20) -> str:
+    listed = ", ".join(name or '""' for name in names[:shown])
+    return listed + (", …" if len(names) > shown else "")
