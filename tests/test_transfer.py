@@ -512,6 +512,21 @@ def test_participant_codes_must_be_of_the_site(app, runner, tmp_path):
     assert "JUAN PEREZ no se conoce" not in output and "La sesión S0001 no se conoce" in output
 
 
+def test_digits_other_than_0_to_9_are_refused(app, runner, tmp_path):
+    """Python's int(), \\d and strptime take Arabic-Indic and full-width digits; an import takes only 0 to 9."""
+    assert int("٣٤") == 34 and re.fullmatch(r"\d{4}", "２０２６")  # what the checks must not rely on
+    fill_site(app)
+    out = _new_man_with(tmp_path, runner, app, {"age": "٣٤"})  # line 6 of participants.csv is his
+    write_rows(out, "participants.csv", rows(out, "participants.csv") + [
+        ["SITE-A-２０２６-0006", "2026-B", "2026-11-01"], ["SITE-A-2026-0007", "2026-B", "٢٠٢٦-١١-٠١"]])
+    write_rows(out, "sessions.csv", rows(out, "sessions.csv") + [["S0005", "2026-B", "３", "2026-11-03", "online"]])
+    output = refused(app, runner, out, f"{NEW_MAN} age: ", "«٣٤»",
+                     "participants.csv, línea 7, columna participant_code: ", "«SITE-A-２０２６-0006»",
+                     "participants.csv, línea 8, columna enrolled_on: ", "«٢٠٢٦-١١-٠١»",
+                     "sessions.csv, línea 6, columna number: ", "«３»", "Problemas encontrados: 4.")
+    assert "no se conoce" not in output
+
+
 def test_broken_encoding_is_named_by_file_and_line(app, runner, tmp_path):
     fill_site(app)
     out = _new_man_with(tmp_path, runner, app, {"expectations": "Ojalá aprenda a calmarme"})

@@ -30,7 +30,15 @@ class Cells:
         if not value:
             self.problem(column, _l("This column cannot be empty."))
             return None
-        return value
+        return value if self.digits(column, value) else None
+
+    def digits(self, column: str, value: str) -> bool:
+        """False, and a problem, if a code, date, number or choice has digits other than 0 to 9."""
+        if other_digits(value):
+            self.problem(column, _l("Write this value with the digits 0 to 9: «%(value)s» has other digits (such "
+                                    "as Arabic-Indic or full-width ones).", value=value))
+            return False
+        return True
 
     def day(self, column: str, future_message) -> date | None:
         text = self.required(column)
@@ -61,7 +69,7 @@ class Cells:
         text = self.required(column)
         if text is None:
             return None
-        if not re.fullmatch(r"\d{1,4}", text) or not 1 <= int(text) <= highest:
+        if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= highest:
             self.problem(column, message)
             return None
         return int(text)
@@ -75,6 +83,11 @@ class Cells:
                 "changes what the site has: correct it in the portal, or correct the file.", what=what,
                 stored=shown(stored[column]), given=shown(given[column])))
         return bool(differ)
+
+
+def other_digits(text: str) -> bool:
+    """Digits other than 0 to 9, which Python's ``int()``, ``\\d`` and ``strptime`` would take."""
+    return not text.isascii() and any(ch.isdigit() and not "0" <= ch <= "9" for ch in text)
 
 
 def shown(value):

@@ -78,7 +78,7 @@ class ParticipantsCheck:
     def __init__(self, snapshot: Snapshot, site: Site, today: date, unreadable: bool):
         self.men = Men.of_site(snapshot, site.code, unreadable)
         self.today = today
-        self.shape = re.compile(rf"^{re.escape(site.code)}-\d{{4}}-\d{{4}}$")
+        self.shape = re.compile(rf"^{re.escape(site.code)}-[0-9]{{4}}-[0-9]{{4}}$")
         self.lines: dict[str, int] = {}  # code -> the line where the file names him first
 
     def check(self, rows: Iterable[Row]) -> Generator[Problem, None, Men]:

@@ -57,16 +57,29 @@ class ResponsesCheck:
         cells = Cells(self.questionnaire.id, row, self.today)
         code = self.participant(cells)
         submitted = cells.day("submitted_on", _l("The date cannot be in the future."))
-        raw = {name: unescape_formula(row.cell(name).strip()) if name in self.text_columns else row.cell(name)
-               for name in self.names}
+        raw = self.answers(cells)
         result = self.questionnaire.validate(raw, strict=True)
         for name, message in result.errors.items():
-            cells.problem(name, message)
+            if name in raw:  # else its digits are named already
+                cells.problem(name, message)
         if code is not None:
             self.lines[code] = row.line
             if submitted is not None and result.ok:
                 self.place(cells, code, result.answers, submitted)
         return cells.problems
+
+    def answers(self, cells: Cells) -> dict[str, str]:
+        """The row's answers as ``Questionnaire.validate`` takes them; a free text loses the apostrophe an export
+        puts before what a spreadsheet would run as a formula; any other answer is left out when it has
+        digits other than 0 to 9."""
+        raw = {}
+        for name in self.names:
+            value = cells.row.cell(name)
+            if name in self.text_columns:
+                raw[name] = unescape_formula(value.strip())
+            elif cells.digits(name, value):
+                raw[name] = value
+        return raw
 
     def participant(self, cells: Cells) -> str | None:
         """The man of the row, if he can have this questionnaire imported."""
