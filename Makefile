@@ -7,9 +7,11 @@ STAMP := $(VENV)/.installed-requirements
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils gettext
 HOST ?= 127.0.0.1
-PORT ?= 5000
+# the demo (make run) listens on 5000, the production server (make serve) on 8000
+run: PORT ?= 5000
+serve: PORT ?= 8000
 
-.PHONY: run test setup system-run system-test translations translations-update bench clean
+.PHONY: run serve test setup system-run system-test translations translations-update bench clean
 
 run: setup system-run
 	$(BIN)/flask --app portal demo --if-empty
@@ -17,6 +19,11 @@ run: setup system-run
 	@for q in intake exit facilitator_intake facilitator_exit; do $(BIN)/flask --app portal paper $$q >/dev/null || exit 1; done
 	@echo "Portal en http://$(HOST):$(PORT)/  (Ctrl+C para detener)"
 	PORTAL_COOKIE_SECURE=0 $(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
+
+# The production server (waitress, portal/serve.py) on HOST:PORT, for the instance of PORTAL_INSTANCE;
+# secure cookies unless PORTAL_COOKIE_SECURE=0, proxy headers only with PORTAL_PROXIES=N.
+serve: setup system-run
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m portal.serve
 
 test: setup system-test
 	$(BIN)/python -m pytest

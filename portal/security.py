@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
                                     CONTENT_SECURITY_POLICY.format(nonce=g.get("csp_nonce", "none")))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # Flask-WTF checks the Referer on HTTPS
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.endpoint != "static":

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import csrf_token
+from conftest import PASSWORDS, csrf_token
 
 
 def test_login_and_logout(staff, client):
@@ -85,7 +85,7 @@ def test_session_cookie_and_security_headers(app, staff, client):
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"  # private to other sites; Flask-WTF needs it on HTTPS
     assert headers["Cache-Control"] == "no-store"
 
 
@@ -147,3 +147,18 @@ def test_dates_and_months_are_shown_the_mexican_way(app):
         assert month_name("2026-11-24") == "Noviembre de 2026"
     with app.test_request_context(), force_locale("en"):
         assert month_name("2026-05") == "May 2026"
+
+
+def test_signing_in_over_https_passes_the_csrf_referrer_check(app):
+    """On HTTPS Flask-WTF wants a Referer of the same host: the pages' policy lets the browser send it."""
+    client = app.test_client()
+    page = client.get("/entrar", base_url="https://portal.example")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    response = client.post("/entrar", base_url="https://portal.example", headers={"Referer": "https://portal.example/entrar"},
+                           data={"username": "fac_a", "password": PASSWORDS["fac_a"], "csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    refused = app.test_client()
+    page = refused.get("/entrar", base_url="https://portal.example")
+    response = refused.post("/entrar", base_url="https://portal.example",  # what no-referrer made browsers send
+                            data={"username": "fac_a", "password": PASSWORDS["fac_a"], "csrf_token": csrf_token(page)})
+    assert response.status_code == 400
