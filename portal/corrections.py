@@ -243,8 +243,8 @@ def erase_participant(store: SiteStore, code: str, reason: str, user: str) -> No
         for s in every.all("sessions"):
             if code in s["present"]:
                 tx.purge("sessions", s["doc_id"], {**s, "present": [c for c in s["present"] if c != code]})
-        for r in every.find("responses", participant_code=code):
-            his.add(("responses", r["doc_id"]))
+        for table in ("responses", "followups"):  # his answers, and the calls made to him
+            his |= {(table, r["doc_id"]) for r in every.find(table, participant_code=code)}
         for table, doc_id in his:
             tx.purge(table, doc_id)
         for qid in ("intake", "exit"):

@@ -26,7 +26,7 @@ KINDS = {
     "erase": _l("Erased at his request"),
 }
 TABLES = {"participants": _l("Participant"), "responses": _l("Questionnaire"), "sessions": _l("Session"),
-          "groups": _l("Group"), "erased": _l("Erasure")}
+          "groups": _l("Group"), "erased": _l("Erasure"), "followups": _l("Follow-up call")}
 FIELDS = {"group_code": _l("Group"), "enrolled_on": _l("Enrolled"), "status": _l("Status"),
           "date": _l("Date"), "number": _l("Session number"), "venue": _l("Place"), "present": _l("Who came"),
           "submitted_on": _l("Date"), "closed_on": _l("Closed")}
@@ -104,6 +104,8 @@ def _subject(table: str, doc: dict, questionnaires) -> str:
         return f"{TABLES[table]} {doc.get('code', '')}".strip()
     if table == "responses" and doc.get("questionnaire") in questionnaires:
         return f"{localized(questionnaires[doc['questionnaire']].title)} · {doc.get('participant_code', '')}"
+    if table == "followups" and doc:
+        return f"{TABLES[table]} · {doc.get('participant_code', '')}"
     if table == "sessions" and doc:
         return str(_l("Session %(n)s of group %(group)s", n=doc.get("number"), group=doc.get("group_code")))
     return doc.get("code", "") if doc else ""

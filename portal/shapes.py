@@ -58,6 +58,7 @@ SITE_FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
                   "entered_by": TEXT},
     "drafts": {"participant_code": TEXT, "questionnaire": TEXT, "answers": DICT, "reached": INT},
     "erased": {"code": TEXT},
+    "followups": {"participant_code": TEXT, "date": DAY, "outcome": TEXT},
 }
 OPTIONAL = {"withdrawn": OPTIONAL_DICT}
 REGISTRY_FIELDS = {

@@ -179,6 +179,8 @@ def test_erasing_a_man_removes_his_content_from_the_file_and_its_history(app, cl
     fac.record_session("2026-A", 1, "2026-11-03", [keep, man])
     fac.record_session("2026-A", 1, "2026-11-03", [man], session_id="S0001", reason="Asistencia corregida")
     fac.issue_code(man, "exit")
+    fac.post_form(fac.url(f"seguimiento/{man}/intento"), {"date": "2026-11-20", "reached": "yes",
+                                                          "outcome": "moved_away"})
     url = f"/sitio/SITE-A/participantes/{man}/borrar"
     assert fac.client.get(url).status_code == 403  # facilitators cannot erase
     response = admin.post_form(url, {"reason": "A petición suya (derecho de cancelación)", "confirm": "otro"})
@@ -189,7 +191,7 @@ def test_erasing_a_man_removes_his_content_from_the_file_and_its_history(app, cl
     assert "Quiero-cambiar-XYZ" not in text and '"age": 87' not in text
     stored = json.loads(text)
     assert not [d for d in stored["participants"].values() if d["code"] == man]
-    assert not stored.get("responses")
+    assert not stored.get("responses") and not stored.get("followups")
     assert all(man not in s["present"] for s in stored["sessions"].values())
     mentions = [e for e in stored["_audit"].values() if man in json.dumps(e)]
     assert len(mentions) == 1 and mentions[0]["action"] == "erase" and mentions[0]["user"] == "admin"

@@ -1,5 +1,6 @@
 """Small things a facilitator meets every day on the forms."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,25 @@ def test_the_roster_finds_a_man_by_code_and_filters_by_status(app, client):
     assert men[1] in page and men[0] not in page
     page = client.get(fac.url("participantes/?estado=nada&codigo=%00<b>")).get_data(as_text=True)
     assert "<b>" not in page  # odd input: ignored or escaped, never an error
+
+
+def test_calls_to_men_at_risk_are_recorded_without_names_and_shown(app, client):
+    fac = Facilitator(client)
+    a, b = fac.register(enrolled_on="2026-11-02"), fac.register(enrolled_on="2026-11-02")
+    for n, day in ((1, "2026-11-03"), (2, "2026-11-10"), (3, "2026-11-17")):
+        fac.record_session("2026-A", n, day, [b])
+    page = client.get(fac.url("seguimiento/")).get_data(as_text=True)
+    assert "CONFIDENCIAL" in page and a in page and "ninguna todavía" in page
+    before = Path(app.instance_path, "sites", "SITE-A.json").read_bytes()
+    response = fac.post_form(fac.url(f"seguimiento/{a}/intento"), {"date": "2026-11-18", "reached": "no",
+                                                                   "outcome": "will_come_back"})
+    assert "Si no se le localizó" in client.get(response.headers["Location"]).get_data(as_text=True)
+    fac.post_form(fac.url(f"seguimiento/{a}/intento"), {"date": "2026-10-01", "reached": "yes", "outcome": "other"})
+    assert Path(app.instance_path, "sites", "SITE-A.json").read_bytes() == before  # both refused, nothing written
+    fac.post_form(fac.url(f"seguimiento/{a}/intento"), {"date": "2026-11-18", "reached": "no", "outcome": "no_contact"})
+    fac.post_form(fac.url(f"seguimiento/{a}/intento"), {"date": "2026-11-19", "reached": "yes",
+                                                        "outcome": "will_come_back"})
+    page = client.get(fac.url("seguimiento/")).get_data(as_text=True)
+    assert "19/11/2026: localizado, Va a regresar" in page
+    his = client.get(fac.url(f"participantes/{a}/")).get_data(as_text=True)
+    assert "Llamadas de seguimiento" in his and "No se le pudo localizar" in his and "Va a regresar" in his

@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from markupsafe import Markup
 
-from .. import access_codes, drafts, history
+from .. import access_codes, drafts, followup, history
 from ..attendance import sessions as list_sessions
 from ..db import get_site_store
 from ..participants import ProgramError, groups, register, roster
@@ -59,7 +59,28 @@ def follow_up(site_code):
     """The men at risk of dropping out, to print and call."""
     snapshot = get_site_store(site_code).read()
     rows = [r for r in roster(snapshot) if r.at_risk]
-    return render_template("staff/follow_up.html", site=g.site, rows=rows, today=date.today())
+    return render_template("staff/follow_up.html", site=g.site, rows=rows, today=date.today(),
+                           last=followup.last_attempts(snapshot), outcomes=followup.OUTCOMES)
+
+
+@bp.route("/sitio/<site_code>/seguimiento/<participant_code>/intento", methods=["POST"])
+@site_access(write=True)
+def record_attempt(site_code, participant_code):
+    """Record a call (or visit) to a man at risk: date, reached or not, what came of it."""
+    store = get_site_store(site_code)
+    _participant(store.read(), site_code, participant_code)
+    try:
+        day = parse_date(request.form.get("date") or date.today().isoformat())
+        followup.record_attempt(store, participant_code, day, request.form.get("reached") == "yes",
+                                request.form.get("outcome", ""), g.user.username)
+    except ValueError as exc:  # ProgramError, or a date that does not parse
+        flash(f"{participant_code}: {exc.args[0]}", "error")
+    else:
+        flash(_("Call to %(code)s recorded.", code=participant_code), "success")
+    back = request.form.get("back")
+    if back == "man":
+        return redirect(url_for("staff.participant_page", site_code=site_code, participant_code=participant_code))
+    return redirect(url_for("staff.follow_up", site_code=site_code))
 
 
 @bp.route("/sitio/<site_code>/participantes/nuevo", methods=["GET", "POST"])
@@ -101,6 +122,8 @@ def participant_page(site_code, participant_code):
         received=received, questionnaires=questionnaires, risk=risk, withdrawn_responses=withdrawn_responses,
         answers={qid: _readable(questionnaires[qid], r["answers"]) for qid, r in received.items()},
         in_progress=_in_progress(snapshot, site_code, participant_code, questionnaires),
+        attempts=followup.attempts_of(snapshot, participant_code), outcomes=followup.OUTCOMES,
+        today_date=date.today(),
         codes=access_codes.codes_of(access_codes.codes_store(current_app.instance_path), site_code,
                                     participant_code),
         changes=history.of_participant(history.entries(snapshot, questionnaires), participant_code))
