@@ -48,3 +48,18 @@ def test_facilitator_exit_sends_each_reason_to_its_question(app, runner, tmp_pat
 def test_unknown_questionnaire_is_refused(runner):
     result = runner.invoke(args=["paper", "survey"])
     assert result.exit_code != 0
+
+
+def test_staff_download_a_blank_questionnaire_from_the_browser(app, tmp_path):
+    from conftest import Facilitator, read_pdf
+
+    fac = Facilitator(app.test_client())
+    page = fac.client.get("/cuestionarios/").get_data(as_text=True)
+    assert "/cuestionarios/exit/papel.pdf" in page
+    response = fac.client.get("/cuestionarios/exit/papel.pdf")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    (tmp_path / "exit.pdf").write_bytes(response.data)
+    text, pages, letter = read_pdf(tmp_path / "exit.pdf")
+    assert pages >= 1 and letter and "Cuestionario de cierre" in text
+    assert fac.client.get("/cuestionarios/nada/papel.pdf").status_code == 404
+    assert app.test_client().get("/cuestionarios/exit/papel.pdf").status_code == 302  # staff only

@@ -89,6 +89,21 @@ def preview(qid):
     return render_template("staff/preview.html", questionnaire=questionnaire, form=form, checked=checked), status
 
 
+@bp.route("/cuestionarios/<qid>/papel.pdf")
+@roles_required("admin", "facilitator", "coordinator")
+def paper(qid):
+    """The blank questionnaire to print, with the skip rules written out."""
+    from ..paper import paper_pdf
+
+    questionnaire = questionnaires().get(qid)
+    if questionnaire is None:
+        abort(404)
+    response = make_response(paper_pdf(questionnaire))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="cuestionario-{qid}.pdf"'
+    return response
+
+
 @bp.route("/sitio/<site_code>/hoja-mensual")
 @site_access()
 def monthly_sheet(site_code):
