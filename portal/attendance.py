@@ -74,6 +74,22 @@ def save_session(store: SiteStore, *, group_code: str, number: int, held_on: dat
     return store.write(change, user=user)
 
 
+def set_group_closed(store: SiteStore, group_code: str, closed: bool, user: str) -> None:
+    """Close a group (no new session is offered for it), or open it again."""
+
+    def change(tx: Transaction) -> None:
+        group = tx.first("groups", code=group_code)
+        if group is None:
+            raise ProgramError(_("The group %(group)s does not exist at this site.", group=group_code))
+        tx.update("groups", group["doc_id"], {"closed_on": date.today().isoformat() if closed else None})
+
+    store.write(change, user=user)
+
+
+def closed_groups(snapshot) -> list[str]:
+    return sorted(g["code"] for g in snapshot.all("groups") if g.get("closed_on"))
+
+
 def groups_with_sessions_left(snapshot, sessions_in_program: int) -> list[tuple[str, int]]:
     """(group, next session number) of the groups that have not held all their sessions."""
     out = []

@@ -88,3 +88,21 @@ def test_calls_to_men_at_risk_are_recorded_without_names_and_shown(app, client):
     assert "19/11/2026: localizado, Va a regresar" in page
     his = client.get(fac.url(f"participantes/{a}/")).get_data(as_text=True)
     assert "Llamadas de seguimiento" in his and "No se le pudo localizar" in his and "Va a regresar" in his
+
+
+def test_a_session_offers_only_active_men_and_a_group_can_be_closed(app, client):
+    fac = Facilitator(client)
+    stays, leaves = fac.register(enrolled_on="2026-11-02"), fac.register(enrolled_on="2026-11-02")
+    fac.record_session("2026-A", 1, "2026-11-03", [stays, leaves])
+    fac.enter(leaves, "facilitator_exit", {"exit_date": "2026-11-05", "exit_reason": "dropped_out",
+                                           "dropout_reason": "work_schedule", "goals_met": "no",
+                                           "new_violence_reported": "no", "referral_made": "none"})
+    form = client.get(fac.url("sesiones/nueva?grupo=2026-A")).get_data(as_text=True)
+    assert f'value="{stays}"' in form and f'value="{leaves}"' not in form  # he left: not offered
+    correction = client.get(fac.url("sesiones/S0001/")).get_data(as_text=True)
+    assert f'value="{leaves}"' in correction  # but a correction of a session he came to shows him
+    fac.post_form(fac.url("grupos/2026-A/cerrar"), {"cerrar": "1"})
+    page = client.get(fac.url("sesiones/nueva")).get_data(as_text=True)
+    assert "grupo=2026-A" not in page and "Grupos cerrados: 2026-A." in page
+    fac.post_form(fac.url("grupos/2026-A/cerrar"), {"cerrar": "0"})
+    assert "grupo=2026-A" in client.get(fac.url("sesiones/nueva")).get_data(as_text=True)

@@ -5,7 +5,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from wtforms import SelectChoice
 
-from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions
+from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions, closed_groups, set_group_closed
 from ..db import get_site_store
 from ..participants import ProgramError, groups
 from ..security import site_access
@@ -39,13 +39,17 @@ def session_page(site_code, session_id=None):
         group = request.args.get("grupo")
         open_groups = dict(groups_with_sessions_left(snapshot, g.site.sessions))
         if not group:
-            return render_template("staff/session_group.html", site=g.site, groups=open_groups,
-                                   finished=[c for c in groups(snapshot) if c not in open_groups])
+            closed = closed_groups(snapshot)
+            return render_template("staff/session_group.html", site=g.site, groups=open_groups, closed=closed,
+                                   finished=[c for c in groups(snapshot) if c not in open_groups and c not in closed])
     if group not in groups(snapshot):
         abort(404)
     if request.method == "POST" and not g.user.can_write_site(site_code):
         abort(403)
-    members = sorted(p["code"] for p in snapshot.find("participants", group_code=group))
+    # Men to tick: the group's active men, and whoever this session already counts (a correction).
+    marked = set(existing["present"]) if existing else set()
+    members = sorted(p["code"] for p in snapshot.find("participants", group_code=group)
+                     if p["status"] == "active" or p["code"] in marked)
     held = [s for s in list_sessions(snapshot, group)]
     form = SessionForm(data=None if request.method == "POST" else _initial(existing, held, g.site.sessions))
     form.present.choices = [SelectChoice(code, code) for code in members]
@@ -66,6 +70,20 @@ def session_page(site_code, session_id=None):
     status = 422 if error or (request.method == "POST" and form.errors) else 200
     return render_template("staff/session.html", site=g.site, form=form, group=group, existing=existing,
                            error=error, members=members, reason=request.form.get("reason", "")), status
+
+
+@bp.route("/sitio/<site_code>/grupos/<group>/cerrar", methods=["POST"])
+@site_access(write=True)
+def close_group(site_code, group):
+    """A group that will meet no more: no new session is offered for it (it can be opened again)."""
+    try:
+        set_group_closed(get_site_store(site_code), group, request.form.get("cerrar") == "1", g.user.username)
+    except ProgramError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Group %(group)s closed.", group=group) if request.form.get("cerrar") == "1"
+              else _("Group %(group)s opened again.", group=group), "success")
+    return redirect(url_for("staff.session_page", site_code=site_code))
 
 
 def _initial(existing, held, sessions_in_program):
