@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -37,6 +38,8 @@ class User:
     username: str
     role: str
     site: str | None
+    must_change_password: bool = False  # a temporary password given by an administrator
+    active: bool = True
 
     @property
     def is_admin(self) -> bool:
@@ -99,38 +102,82 @@ def add_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
     return registry.write(change, user=user)
 
 
+def update_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
+    """Another name, state or number of sessions for a site (its code names its file: it stays)."""
+
+    def change(tx: Transaction) -> Site:
+        found = tx.first("sites", code=site.code)
+        if found is None:
+            raise RegistryError(_("The site %(code)s does not exist.", code=site.code))
+        tx.update("sites", found["doc_id"], {"name": site.name, "state": site.state, "sessions": site.sessions})
+        return site
+
+    return registry.write(change, user=user)
+
+
 # --------------------------------------------------------------------------
 # Users
 # --------------------------------------------------------------------------
+
+def _user(doc: dict) -> User:
+    return User(doc["username"], doc["role"], doc.get("site"), bool(doc.get("must_change_password")),
+                doc.get("active", True))
+
 
 def get_user(registry: SiteStore, username: str) -> User | None:
     doc = registry.read().first("users", username=username)
     if not doc or not doc.get("active", True):
         return None
-    return User(doc["username"], doc["role"], doc.get("site"))
+    return _user(doc)
 
 
 def list_users(registry: SiteStore) -> list[User]:
-    return sorted((User(d["username"], d["role"], d.get("site")) for d in registry.read().all("users")),
-                  key=lambda u: u.username)
+    """Every user, deactivated ones too."""
+    return sorted((_user(d) for d in registry.read().all("users")), key=lambda u: u.username)
 
 
-def add_user(registry: SiteStore, username: str, role: str, password: str,
-             site: str | None = None, user: str | None = None) -> User:
+def _role_problems(registry: SiteStore, role: str, site: str | None) -> list[str]:
     problems = []
-    if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
-        problems.append(_("The user name must have 3 to 32 characters: lower-case letters, digits, "
-                          "dot, hyphen or underscore."))
     if role not in ROLES:
         problems.append(_("The role must be admin, coordinator or facilitator."))
     if role == "facilitator" and not site:
         problems.append(_("A facilitator must belong to a site: give --site."))
     if role != "facilitator" and site:
         problems.append(_("Only facilitators belong to a site."))
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        problems.append(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     if site and not get_site(registry, site):
         problems.append(_("The site %(code)s does not exist.", code=site))
+    return problems
+
+
+def update_user(registry: SiteStore, username: str, role: str, site: str | None, active: bool,
+                user: str | None = None) -> User:
+    """Another role or site, or deactivate (he can no longer sign in) and reactivate."""
+    site = site or None
+    problems = _role_problems(registry, role, site)
+    if problems:
+        raise RegistryError(" ".join(problems))
+
+    def change(tx: Transaction) -> User:
+        found = tx.first("users", username=username)
+        if found is None:
+            raise RegistryError(_("The user %(name)s does not exist.", name=username))
+        if username == user and (not active or role != "admin"):
+            raise RegistryError(_("You cannot deactivate yourself or take away your own administrator role."))
+        tx.update("users", found["doc_id"], {"role": role, "site": site, "active": active})
+        return _user({**found, "role": role, "site": site, "active": active})
+
+    return registry.write(change, user=user)
+
+
+def add_user(registry: SiteStore, username: str, role: str, password: str,
+             site: str | None = None, user: str | None = None, temporary: bool = False) -> User:
+    problems = []
+    if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
+        problems.append(_("The user name must have 3 to 32 characters: lower-case letters, digits, "
+                          "dot, hyphen or underscore."))
+    problems += _role_problems(registry, role, site)
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     if problems:
         raise RegistryError(" ".join(problems))
     password_hash = generate_password_hash(password)
@@ -139,14 +186,17 @@ def add_user(registry: SiteStore, username: str, role: str, password: str,
         if tx.first("users", username=username):
             raise RegistryError(_("The user %(name)s already exists.", name=username))
         tx.insert("users", {"username": username, "role": role, "site": site if site else None,
-                            "password_hash": password_hash, "active": True, "created_at": now_iso()})
-        return User(username, role, site or None)
+                            "password_hash": password_hash, "active": True, "created_at": now_iso(),
+                            "must_change_password": temporary})
+        return User(username, role, site or None, temporary)
 
     return registry.write(change, user=user)
 
 
-def set_password(registry: SiteStore, username: str, password: str, user: str | None = None) -> None:
-    """A new password (changed by the user, or reset by an administrator)."""
+def set_password(registry: SiteStore, username: str, password: str, user: str | None = None,
+                 temporary: bool = False) -> None:
+    """A new password: changed by the user, or reset by an administrator (``temporary``: to be
+    changed at the next sign-in)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise RegistryError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     password_hash = generate_password_hash(password)
@@ -156,7 +206,8 @@ def set_password(registry: SiteStore, username: str, password: str, user: str | 
         if found is None:
             raise RegistryError(_("The user %(name)s does not exist.", name=username))
         with tx.action("password", "users", username, None):
-            tx.update("users", found["doc_id"], {"password_hash": password_hash, "password_changed_at": now_iso()})
+            tx.update("users", found["doc_id"], {"password_hash": password_hash, "password_changed_at": now_iso(),
+                                                 "must_change_password": temporary})
 
     registry.write(change, user=user)
 
@@ -169,6 +220,12 @@ def authenticate(registry: SiteStore, username: str, password: str) -> User | No
     if not check_password_hash(doc["password_hash"], password or ""):
         return None
     return User(doc["username"], doc["role"], doc.get("site"))
+
+
+def temporary_password() -> str:
+    """A password to read out or write down once: letters and digits that cannot be confused."""
+    alphabet = "ACDEFHJKMNPRTUVWXY34679"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
 
 
 @cache

@@ -13,6 +13,9 @@ from .registry import get_site, get_user
 
 csrf = CSRFProtect()
 
+# What a user with a temporary password may still open before choosing his own.
+MAY_WAIT = {"auth.change_password", "auth.logout", "auth.set_language", "static"}
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'nonce-{nonce}'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -39,6 +42,9 @@ def init_app(app: Flask) -> None:
                 logins.logins_store(app.instance_path), session.get("sid"), username,
                 idle=app.config["STAFF_IDLE_MINUTES"] * 60, longest=app.config["STAFF_LONGEST_HOURS"] * 3600):
             g.user = None  # signed out elsewhere, unused for too long, or a new password
+        if g.user is not None and g.user.must_change_password and request.endpoint not in MAY_WAIT \
+                and request.blueprint != "participant":
+            return redirect(url_for("auth.change_password"))
         if username and g.user is None:
             lang = session.get("lang")
             session.clear()
