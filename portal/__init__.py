@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         LANGUAGES=("es", "en"),
         FORMS_FOLDER=str(FORMS_FOLDER),
         DEFAULT_SESSIONS=24,
+        SUMMARY_FOLDER=str(PROJECT_ROOT / "exports" / "resumen"),  # the static summary; its zip lies beside it
         DRAFT_SWEEP_SECONDS=10 * 60,  # how often drafts that no working code can open are removed
         SUPPRESSION_K=5,  # counts of men below it never leave a site in aggregate form
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,

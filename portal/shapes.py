@@ -59,6 +59,7 @@ SITE_FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "drafts": {"participant_code": TEXT, "questionnaire": TEXT, "answers": DICT, "reached": INT},
     "erased": {"code": TEXT},
     "followups": {"participant_code": TEXT, "date": DAY, "outcome": TEXT},
+    "sheets_printed": {"month": TEXT, "user": TEXT},
 }
 OPTIONAL = {"withdrawn": OPTIONAL_DICT}
 REGISTRY_FIELDS = {

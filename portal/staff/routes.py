@@ -1,11 +1,14 @@
 from datetime import date
+from pathlib import Path
 
 from flask import (abort, current_app, flash, g, get_flashed_messages, make_response, redirect, render_template,
-                   request, url_for)
-from flask_babel import get_locale
+                   request, send_file, url_for)
+from flask_babel import get_locale, gettext as _
+
 
 from ..db import get_registry, get_site_store
 from ..i18n import parse_month
+from ..overview import record_sheet_printed
 from ..questionnaire_form import form_class
 from ..indicators import compute, from_snapshot
 from ..participants import roster
@@ -69,6 +72,58 @@ def site_home(site_code):
                            typed=request.args.get("mes", "")), 422 if month_error else 200
 
 
+@bp.route("/coordinacion/")
+@roles_required("admin", "coordinator")
+def overview():
+    """Every site for a chosen month: men enrolled, active, at risk, high risk, sessions, sheet printed."""
+    from ..overview import site_month
+
+    month, error = date.today().strftime("%Y-%m"), None
+    if request.args.get("mes"):
+        try:
+            month = parse_month(request.args["mes"])
+        except ValueError as exc:
+            error = str(exc)
+    rows = [site_month(site, get_site_store(site.code), month) for site in list_sites(get_registry())]
+    summary = _summary_zip()
+    built = date.fromtimestamp(summary.stat().st_mtime) if summary.exists() else None
+    return render_template("staff/overview.html", rows=rows, month=month, error=error, summary_built=built,
+                           typed=request.args.get("mes", "")), 422 if error else 200
+
+
+@bp.route("/coordinacion/resumen.zip")
+@roles_required("admin", "coordinator")
+def summary_zip():
+    """The latest static summary, as built by flask --app portal freeze (or the button below)."""
+    path = _summary_zip()
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name="resumen.zip",
+                     max_age=0)
+
+
+def _summary_zip() -> Path:
+    folder = Path(current_app.config["SUMMARY_FOLDER"])
+    return folder.with_name(folder.name + ".zip")
+
+
+@bp.route("/coordinacion/resumen", methods=["POST"])
+@roles_required("admin")
+def rebuild_summary():
+    """Build the static summary again from every site (a few seconds for a state; about a minute nationally)."""
+    from ..freeze import build
+
+    out = Path(current_app.config["SUMMARY_FOLDER"])
+    report = build(current_app.instance_path, list_sites(get_registry()), questionnaires(), out,
+                   current_app.config["SUPPRESSION_K"])
+    flash(_("Summary built again: %(pages)s pages of %(sites)s sites.", pages=report.pages, sites=report.sites),
+          "success")
+    for code, problem in report.skipped:
+        flash(_("The site %(code)s was left out: its data file cannot be used (%(problem)s). Restore it from a "
+                "backup.", code=code, problem=problem), "error")
+    return redirect(url_for("staff.overview"))
+
+
 @bp.route("/cuestionarios/")
 @roles_required("admin", "facilitator", "coordinator")
 def questionnaire_list():
@@ -115,7 +170,10 @@ def monthly_sheet(site_code):
     except ValueError as exc:
         flash(str(exc), "month")
         return redirect(url_for("staff.site_home", site_code=site_code))
-    pdf = sheet_pdf(g.site, get_site_store(site_code).read(), month)
+    store = get_site_store(site_code)
+    pdf = sheet_pdf(g.site, store.read(), month)
+    if g.user.can_write_site(site_code):  # the coordinators' overview says the month's sheet was printed
+        record_sheet_printed(store, month, g.user.username)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{sheet_filename(site_code, month)}"'

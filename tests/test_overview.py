@@ -1,0 +1,43 @@
+"""The coordinators' view of every site for a month, and the summary they download."""
+import zipfile
+from io import BytesIO
+
+from conftest import FACILITATOR_INTAKE, Facilitator, Staff, csrf_token
+
+
+def test_every_site_for_a_month_with_the_sheet_printed(app, tmp_path):
+    app.config["SUMMARY_FOLDER"] = str(tmp_path / "resumen")
+    fac = Facilitator(app.test_client())
+    man = fac.register(enrolled_on="2026-11-02")
+    fac.enter(man, "facilitator_intake", dict(FACILITATOR_INTAKE, interview_date="2026-11-02", risk_level="high"))
+    fac.record_session("2026-A", 1, "2026-11-03", [man])
+    coord = Staff(app.test_client())
+    coord.login("coord")
+    page = coord.client.get("/coordinacion/?mes=noviembre 2026").get_data(as_text=True)
+    assert "Todos los sitios en Noviembre de 2026" in page and "SITE-A" in page and "SITE-B" in page
+    assert page.count("todavía no") >= 2  # no sheet printed yet
+    assert fac.client.get(fac.url("hoja-mensual?mes=2026-11")).status_code == 200
+    page = coord.client.get("/coordinacion/?mes=2026-11").get_data(as_text=True)
+    assert "sí, el" in page
+    odd = coord.client.get("/coordinacion/?mes=2026-13")
+    assert odd.status_code == 422 and "Escriba el mes como 10/2010" in odd.get_data(as_text=True)
+    assert fac.client.get("/coordinacion/").status_code == 403  # facilitators see their own site
+
+
+def test_a_coordinator_downloads_the_summary_an_administrator_built(app, tmp_path):
+    app.config["SUMMARY_FOLDER"] = str(tmp_path / "resumen")
+    coord = Staff(app.test_client())
+    coord.login("coord")
+    assert "Todavía no se ha construido el resumen" in coord.client.get("/coordinacion/").get_data(as_text=True)
+    assert coord.client.get("/coordinacion/resumen.zip").status_code == 404
+    token = csrf_token(coord.client.get("/coordinacion/"))
+    assert coord.client.post("/coordinacion/resumen", data={"csrf_token": token}).status_code == 403
+    admin = Staff(app.test_client())
+    admin.login("admin")
+    token = csrf_token(admin.client.get("/coordinacion/"))
+    response = admin.client.post("/coordinacion/resumen", data={"csrf_token": token})
+    assert response.status_code == 302
+    with coord.client.get("/coordinacion/resumen.zip") as download:
+        assert download.status_code == 200 and download.headers["Content-Type"] == "application/zip"
+        names = zipfile.ZipFile(BytesIO(download.data)).namelist()
+    assert any(n.endswith("index.html") for n in names) and any(n.endswith("data/indicators.json") for n in names)
