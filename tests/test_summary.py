@@ -846,3 +846,17 @@ def test_two_summaries_built_in_turn_each_keep_a_zip_equal_to_their_folder(app, 
     with zipfile.ZipFile(report.zip_path) as archive:
         stale = [rel for rel in files_of(usual) if archive.read(f"resumen/{rel}") != (usual / rel).read_bytes()]
     assert not stale, stale[:5]
+
+
+def test_no_page_for_a_year_without_data():
+    from collections import Counter
+
+    from portal.summary.model import SiteTallies, summarise
+
+    tallies = {"2010": Counter(enrolled=7), "2010-03": Counter(enrolled=7),
+               "2026": Counter(enrolled=6), "2026-11": Counter(enrolled=6)}
+    summary = summarise([SiteTallies("SITE-A", "Centro A", "09", tallies, "2010-03-02", "2026-11-20")], 5,
+                        "2026-12-03T10:00:00-06:00")
+    assert summary.scopes["site:SITE-A"].years == ["2010", "2026"]
+    assert summary.scopes["all"].years == ["2010", "2026"]
+    assert "2017" not in {period for _key, period in summary.records}

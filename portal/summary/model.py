@@ -118,7 +118,10 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
         scope.last_day = max((s.last_day for s in members[key] if s.last_day), default=None)
         if not firsts:
             continue
-        scope.months = months_between(min(firsts), scope.last_day)
+        # No page for a year without data: a site that resumed after years shows those two years only.
+        with_data = {p for s in members[key] for p, tally in s.tallies.items() if len(p) == 4 and tally}
+        scope.months = {year: months for year, months in months_between(min(firsts), scope.last_day).items()
+                        if year in with_data or year == scope.last_day[:4]}
         scope.digest = hashlib.sha1(repr((k, [s.digest for s in members[key]])).encode()).hexdigest()
         earlier = reuse.get(key)
         if earlier and earlier[0] == scope.digest and all(s.digest for s in members[key]):
