@@ -1,11 +1,13 @@
-"""``flask --app portal demo``: a synthetic, deterministic program year 2010.
+"""``flask --app portal demo``: a synthetic program year 2010, and a year in progress that ends today.
 
 Eight states, several sites each, groups of weekly sessions, attendance that thins
 out as men drop out, exits, and questionnaires whose answers go through the same
 validation as the web forms. The national 2010 figures equal the published ones at
 their published precision: 1,257 men, mean age 35.3, 46.3% referred by friends,
 12.6% by an invitation to the partner, 47% joining to improve family relationships,
-12% to leave violence, 5% attending more than 75% of the sessions.
+12% to leave violence, 5% attending more than 75% of the sessions. A few sites also have
+groups meeting now (``build_current``), so the follow-up list and this month's figures
+show what a facilitator sees on a working day.
 """
 from __future__ import annotations
 
@@ -190,6 +192,76 @@ def build_year(questionnaires: dict[str, Questionnaire]) -> dict[str, dict]:
     return out
 
 
+CURRENT_SITES = ("CDMX-IZT", "JAL-GDL", "OAX-CEN")  # the facilitators' demo sites have a year in progress
+# (group, weeks since it started, men) and how each man comes: steady, drifting (at risk now), left
+CURRENT_GROUPS = (("A", 15, 11), ("B", 5, 8))
+PROFILES = ("steady", "steady", "steady", "drifting", "steady", "left", "steady", "drifting", "steady", "steady",
+            "left")
+
+
+def build_current(questionnaires: dict[str, Questionnaire], today: date,
+                  sessions_in_program: dict[str, int]) -> dict[str, dict]:
+    """A program year in progress that ends today, at a few sites: groups meeting weekly, men who
+    come, men drifting away (on today's follow-up list), men who left, a high-risk man."""
+    rng = random.Random(SEED + today.toordinal())
+    out = {}
+    for code in CURRENT_SITES:
+        records = {"participants": [], "groups": [], "sessions": [], "responses": []}
+        numbers: dict[int, int] = {}
+        for letter, weeks, count in CURRENT_GROUPS:
+            start = today - timedelta(weeks=weeks, days=rng.randint(0, 3))
+            group = f"{start.year}-{letter}"
+            records["groups"].append({"code": group, "started_on": start.isoformat()})
+            held = [start + timedelta(weeks=w) for w in range(min(weeks + 1, sessions_in_program[code]))
+                    if start + timedelta(weeks=w) <= today]
+            marks: dict[int, list[str]] = {i: [] for i in range(len(held))}
+            for k in range(count):
+                enrolled = start - timedelta(days=rng.randint(1, 6))
+                numbers[enrolled.year] = numbers.get(enrolled.year, 0) + 1
+                pcode = f"{code}-{enrolled.year}-{numbers[enrolled.year]:04d}"
+                profile = PROFILES[k % len(PROFILES)]
+                last = {"steady": len(held), "drifting": len(held) - 2,
+                        "left": max(1, len(held) // 3)}[profile]
+                came = [i for i in range(last) if profile != "steady" or rng.random() > 0.1 or i == last - 1]
+                for i in came:
+                    marks[i].append(pcode)
+                status = "dropped_out" if profile == "left" else "active"
+                records["participants"].append({"code": pcode, "group_code": group,
+                                                "enrolled_on": enrolled.isoformat(), "status": status})
+                risk = "high" if k == 3 else rng.choices(["low", "medium"], [60, 40])[0]
+                records["responses"] += [
+                    response(pcode, questionnaires["intake"], enrolled, "self",
+                             fill(questionnaires["intake"], rng, {"age": str(rng.randint(19, 60)),
+                                                                  **recognition(rng, rng.randint(1, 6))}, enrolled)),
+                    response(pcode, questionnaires["facilitator_intake"], enrolled, "facilitator",
+                             fill(questionnaires["facilitator_intake"], rng,
+                                  {"interview_date": enrolled.isoformat(), "consent_given": "yes", "eligible": "yes",
+                                   "risk_level": risk}, enrolled))]
+                if profile == "left":
+                    left = min(today, held[max(came, default=0)] + timedelta(weeks=2))
+                    records["responses"].append(response(
+                        pcode, questionnaires["facilitator_exit"], left, "facilitator",
+                        fill(questionnaires["facilitator_exit"], rng,
+                             {"exit_date": left.isoformat(), "exit_reason": "dropped_out"}, left)))
+            for i, day in enumerate(held):
+                records["sessions"].append({"group_code": group, "number": i + 1, "date": day.isoformat(),
+                                            "venue": "community" if i % 4 == 3 else "health_centre",
+                                            "present": sorted(marks[i])})
+        out[code] = records
+    return out
+
+
+def merge(year: dict[str, dict], current: dict[str, dict]) -> None:
+    """The current year after 2010, with session ids that go on from 2010's."""
+    for code, records in current.items():
+        target = year[code]
+        for session in records["sessions"]:
+            session["session_id"] = f"S{len(target['sessions']) + 1:04d}"
+            target["sessions"].append(session)
+        for table in ("participants", "groups", "responses"):
+            target[table] += records[table]
+
+
 def response(pcode: str, questionnaire: Questionnaire, day: date, entered_by: str, answers: dict) -> dict:
     return {"participant_code": pcode, "questionnaire": questionnaire.id, "version": questionnaire.version,
             "submitted_on": day.isoformat(), "entered_by": entered_by,
@@ -209,6 +281,8 @@ def demo_command(if_empty: bool) -> None:
             click.echo(_("The instance already has data; nothing was added."))
         else:
             year = build_year(current_app.extensions["questionnaires"])
+            merge(year, build_current(current_app.extensions["questionnaires"], date.today(),
+                                      {code: n for code, _name, _state, n in DEMO_SITES}))
             with click.progressbar(DEMO_SITES, label=_("Creating the demo sites"),
                                    item_show_func=lambda s: s[0] if s else "") as sites:
                 for code, name, state, n in sites:

@@ -74,3 +74,20 @@ def test_the_demo_keeps_every_consistency_rule(demo):
     with app.app_context():
         problems = {s.code: site_problems(get_site_store(s.code).read()) for s in list_sites(get_registry())}
     assert not {code: found[:3] for code, found in problems.items() if found}
+
+
+def test_the_demo_has_a_year_in_progress_with_men_to_call_today(demo):
+    from datetime import date
+
+    from portal.participants import roster
+
+    app, _ = demo
+    with app.app_context():
+        snapshot = get_site_store("CDMX-IZT").read()
+    rows = [r for r in roster(snapshot) if r.group_code.startswith(str(date.today().year)) or
+            r.enrolled_on >= f"{date.today().year - 1}"]
+    assert any(r.at_risk for r in rows) and any(r.high_risk and r.status == "active" for r in rows)
+    this_month = date.today().strftime("%Y-%m")
+    last_month = (date.today().replace(day=1) - __import__("datetime").timedelta(days=1)).strftime("%Y-%m")
+    dates = {s["date"][:7] for s in snapshot.all("sessions")}
+    assert last_month in dates and (this_month in dates or date.today().day < 7)
