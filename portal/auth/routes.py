@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from .. import logins
 from ..db import get_registry
@@ -54,8 +54,9 @@ def login():
         keys = (f"{request.remote_addr}|{username}", username)
         waits = [t.wait_seconds(k) for t, k in zip(login_throttles(), keys)]
         if max(waits):
-            error = _("Too many failed attempts. Wait %(minutes)s minutes and try again.",
-                      minutes=max(1, round(max(waits) / 60)))
+            error = ngettext("Too many failed attempts. Wait %(num)s minute and try again.",
+                             "Too many failed attempts. Wait %(num)s minutes and try again.",
+                             max(1, round(max(waits) / 60)))
         else:
             user = authenticate(get_registry(), form.username.data, form.password.data)
             if user is None:

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from flask import (abort, current_app, flash, g, get_flashed_messages, make_response, redirect, render_template,
                    request, session, url_for)
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, ngettext
 
 from .. import access_codes, drafts
 from ..auth.routes import end_session
@@ -118,8 +118,9 @@ def start():
     throttles = code_throttles()
     wait = max(throttle.wait_seconds(key) for throttle, key in throttles)
     if wait:
-        return to_start(_("Too many codes were tried from this device. Wait %(minutes)s minutes and try again.",
-                          minutes=max(1, round(wait / 60))), code[:20])
+        return to_start(ngettext("Too many codes were tried from this device. Wait %(num)s minute and try again.",
+                                 "Too many codes were tried from this device. Wait %(num)s minutes and try again.",
+                                 max(1, round(wait / 60))), code[:20])
     try:
         record = access_codes.check(codes(), current_app.secret_key, code)
     except ProgramError as exc:
