@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, ngettext
 
 from . import PROJECT_ROOT, TRANSLATIONS_FOLDER
 from .db import get_registry
@@ -149,20 +149,23 @@ def _sheet_worker(args: tuple[str, str, str]) -> str:
         return _write_sheet(code, month, Path(out))
 
 
-def _write_sheet(code: str, month: str, out: Path) -> str:
+def _write_sheet(code: str, month: str, out: Path) -> str | tuple[str, str]:
+    """The sheet's path, or (site, what is wrong) when the site's file cannot be used."""
     from .db import get_site_store
     from .registry import get_site
     from .sheets import sheet_filename, sheet_pdf
+    from .storage import CorruptStoreError, write_atomically
 
     site = get_site(get_registry(), code)
     path = out / sheet_filename(code, month)
-    tmp = path.with_suffix(".pdf.tmp")
     store = get_site_store(code)
     try:
-        tmp.write_bytes(sheet_pdf(site, store.read(), month))
+        pdf = sheet_pdf(site, store.read(), month)
+    except CorruptStoreError as exc:
+        return code, exc.record or exc.detail
     finally:
         store.close()  # a run over hundreds of sites must not keep each one parsed and open
-    tmp.replace(path)
+    write_atomically(path, pdf)
     return str(path)
 
 
@@ -177,20 +180,22 @@ def sheets_command(month: str, site_code: str | None, out: str | None) -> None:
 
     from .registry import get_site
     from .sheets import check_month
+    from .storage import StoreError
 
     with force_locale("es"):
         try:
             check_month(month)
         except ValueError as exc:
             _fail(str(exc))
-        if site_code:
-            if get_site(get_registry(), site_code) is None:
-                _fail(_("The site %(code)s does not exist.", code=site_code))
-            codes = [site_code]
-        else:
-            codes = [s.code for s in list_sites(get_registry())]
-            if not codes:
-                _fail(_("There are no sites yet."))
+        try:
+            codes = [site_code] if site_code and get_site(get_registry(), site_code) else \
+                [] if site_code else [s.code for s in list_sites(get_registry())]
+        except StoreError as exc:
+            _fail(_("The portal's file of sites and users cannot be used: %(problem)s", problem=exc))
+        if site_code and not codes:
+            _fail(_("The site %(code)s does not exist.", code=site_code))
+        if not codes:
+            _fail(_("There are no sites yet."))
         folder = Path(out) if out else PROJECT_ROOT / "exports" / "sheets" / month
         folder.mkdir(parents=True, exist_ok=True)
         written = []
@@ -205,7 +210,19 @@ def sheets_command(month: str, site_code: str | None, out: str | None) -> None:
                     for future in as_completed([pool.submit(_sheet_worker, job) for job in jobs]):
                         written.append(future.result())
                         bar.update(1)
-        click.echo(_("%(n)s sheets written in %(folder)s.", n=len(written), folder=folder))
+        skipped = [w for w in written if isinstance(w, tuple)]
+        click.echo(ngettext("%(num)s sheet written in %(folder)s.", "%(num)s sheets written in %(folder)s.",
+                            len(written) - len(skipped), folder=folder))
+        _report_skipped(skipped)
+
+
+def _report_skipped(skipped: list[tuple[str, str]]) -> None:
+    """Sites left out because their file cannot be used: said plainly, and the command fails."""
+    for code, problem in skipped:
+        click.echo(_("The site %(code)s was left out: its data file cannot be used (%(problem)s). Restore it from "
+                     "a backup.", code=code, problem=problem), err=True)
+    if skipped:
+        sys.exit(1)
 
 
 @click.command("paper")
@@ -281,12 +298,9 @@ def import_command(site_code: str, source: str) -> None:
 
     with force_locale("es"):
         store = _existing_site_store(site_code)
-        questionnaires = current_app.extensions["questionnaires"]
+        refused = None
         try:
-            batch = transfer.read_batch(transfer.files_in(source), questionnaires)
-            with click.progressbar(length=batch.rows, label=_("Checking and importing")) as bar:
-                summary = transfer.import_batch(store, get_site(get_registry(), site_code), questionnaires, batch,
-                                                user="cli", progress=bar.update)
+            summary = _import_files(store, get_site(get_registry(), site_code), source)
         except transfer.TransferError as exc:
             _fail(str(exc))
         except OSError as exc:  # reading the files given (writing the site's file raises StoreError)
@@ -295,12 +309,25 @@ def import_command(site_code: str, source: str) -> None:
         except StoreError as exc:
             _fail(_("The site's data file could not be used: %(problem)s", problem=exc))
         except transfer.ImportRefused as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            _fail(_("Problems found: %(n)s. Nothing was imported: correct them and run the import again.",
-                    n=len(exc.problems)))
+            refused = exc.lines(), exc.count  # words only: the files go with the exception
+        if refused is not None:
+            lines, count = refused
+            for line in lines:
+                click.echo(line, err=True)
+            _fail(_("Problems found: %(n)s. Nothing was imported: correct them and run the import again.", n=count))
         for line in summary.lines():
             click.echo(line)
+
+
+def _import_files(store, site, source: str):
+    """Read the files of ``source`` within the size an import takes, and import them with a progress bar."""
+    from . import transfer
+
+    questionnaires = current_app.extensions["questionnaires"]
+    batch = transfer.read_batch(transfer.files_in(source, transfer.uncompressed_limit(current_app.config)),
+                                questionnaires)
+    with click.progressbar(length=batch.rows, label=_("Checking and importing")) as bar:
+        return transfer.import_batch(store, site, questionnaires, batch, user="cli", progress=bar.update)
 
 
 def _existing_site_store(site_code: str):
@@ -325,6 +352,10 @@ def init_app(app: Flask) -> None:
     from .demo import demo_command
 
     app.cli.add_command(demo_command)
+    from .backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _os_problem(exc: OSError) -> str:
@@ -385,3 +416,4 @@ def freeze_command(out: str | None, k: int | None) -> None:
                      day=short_date(report.data_as_of) if report.data_as_of else "—"))
         click.echo(_("Open %(index)s, or share %(zip)s (check it with: sha256sum -c SHA256SUMS).",
                      index=report.out / "index.html", zip=report.zip_path))
+        _report_skipped(report.skipped)

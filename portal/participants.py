@@ -13,6 +13,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from .storage import SiteStore, Transaction
 
 GROUP_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
+GROUP_CODE_RULE = _l("The group code must have 1 to 16 characters: capital letters, digits and hyphens (for "
+                     "example 2026-A).")
 STATUSES = {
     "active": _l("Active"),
     "completed": _l("Completed the program"),
@@ -31,8 +33,7 @@ class ProgramError(ValueError):
 def normalise_group(code: str) -> str:
     code = (code or "").strip().upper()
     if not GROUP_CODE_RE.fullmatch(code):
-        raise ProgramError(_("The group code must have 1 to 16 characters: capital letters, digits and "
-                             "hyphens (for example 2026-A)."))
+        raise ProgramError(str(GROUP_CODE_RULE))
     return code
 
 

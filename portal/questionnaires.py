@@ -245,8 +245,16 @@ class Questionnaire:
         return Result(answers, errors)
 
 
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(text: str) -> date:
     text = text.strip()
+    if ISO_DATE_RE.fullmatch(text):  # the common case, without strptime's cost (an import reads many)
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(MESSAGES["date"]) from None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
             return datetime.strptime(text, pattern).date()

@@ -59,21 +59,22 @@ def transfer_import(site_code):
         return _page(choose_error=_("Choose the ZIP file or the CSV files to import.")), 422
     questionnaires = current_app.extensions["questionnaires"]
     try:
-        summary = transfer.import_files(get_site_store(site_code), g.site, questionnaires,
-                                        transfer.files_from(uploads), g.user.username)
+        files = transfer.files_from(uploads, transfer.uncompressed_limit(current_app.config))
+        summary = transfer.import_files(get_site_store(site_code), g.site, questionnaires, files, g.user.username)
     except transfer.ImportRefused as exc:
-        return _page(problems=exc.problems), 422
+        return _page(problems=exc.lines(), problem_count=exc.count), 422
     for line in summary.lines():
         flash(line, "success")
     return redirect(url_for("staff.transfer_page", site_code=site_code))
 
 
-def _page(problems=None, choose_error=None):
+def _page(problems=None, problem_count=0, choose_error=None):
     questionnaires = current_app.extensions["questionnaires"]
     layout = [(f"{table}.csv", transfer.columns(table, questionnaires)) for table in transfer.TABLES]
     left_out = transfer.left_out_answers(get_site_store(g.site.code).read(), questionnaires)
     return render_template("staff/transfer.html", site=g.site, layout=layout, problems=problems,
-                           choose_error=choose_error, megabytes=_megabytes(), left_out=left_out)
+                           problem_count=problem_count, choose_error=choose_error, megabytes=_megabytes(),
+                           left_out=left_out)
 
 
 def _megabytes() -> int:

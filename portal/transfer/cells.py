@@ -3,21 +3,26 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
-from ..participants import ProgramError, normalise_group
+from ..participants import GROUP_CODE_RE, GROUP_CODE_RULE
 from ..questionnaires import MESSAGES, parse_date
-from .layout import file_name
 from .problems import Problem
 from .reading import Row
 
 
-class Cells:
-    """The cells of one row of ``table``; what is wrong with them is gathered in ``problems``."""
+EMPTY = _l("This column cannot be empty.")
 
-    def __init__(self, table: str, row: Row, today: date | None = None):
-        self.file = file_name(table)
+
+class Cells:
+    """The cells of one row of ``file``; what is wrong with them is gathered in ``problems``."""
+
+    __slots__ = ("file", "row", "today", "problems")
+
+    def __init__(self, file: str, row: Row, today: date | None = None):
+        self.file = file
         self.row = row
         self.today = today
         self.problems: list[Problem] = []
@@ -28,13 +33,13 @@ class Cells:
     def required(self, column: str) -> str | None:
         value = self.row.cell(column).strip()
         if not value:
-            self.problem(column, _l("This column cannot be empty."))
+            self.problem(column, EMPTY)
             return None
-        return value if self.digits(column, value) else None
+        return value if value.isascii() or self.digits(column, value) else None
 
     def digits(self, column: str, value: str) -> bool:
         """False, and a problem, if a code, date, number or choice has digits other than 0 to 9."""
-        if other_digits(value):
+        if not value.isascii() and other_digits(value):
             self.problem(column, _l("Write this value with the digits 0 to 9: «%(value)s» has other digits (such "
                                     "as Arabic-Indic or full-width ones).", value=value))
             return False
@@ -44,9 +49,8 @@ class Cells:
         text = self.required(column)
         if text is None:
             return None
-        try:
-            value = parse_date(text)
-        except ValueError:
+        value = _day(text)
+        if value is None:
             self.problem(column, MESSAGES["date"])
             return None
         if self.today is not None and value > self.today:
@@ -55,14 +59,14 @@ class Cells:
         return value
 
     def group(self) -> str | None:
+        """A group code as the web forms take it (capitals), by ``participants.GROUP_CODE_RE``."""
         text = self.required("group_code")
         if text is None:
             return None
-        try:
-            return normalise_group(text)
-        except ProgramError as exc:
-            self.problem("group_code", str(exc))
-            return None
+        code = _group(text)
+        if code is None:
+            self.problem("group_code", GROUP_CODE_RULE)
+        return code
 
     def number(self, column: str, highest: int, message) -> int | None:
         """A whole number from 1 to ``highest``."""
@@ -85,9 +89,24 @@ class Cells:
         return bool(differ)
 
 
+# Files repeat the same few dates and groups on many rows: each distinct text is read once.
+@lru_cache(maxsize=4096)
+def _day(text: str) -> date | None:
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _group(text: str) -> str | None:
+    code = text.upper()
+    return code if GROUP_CODE_RE.fullmatch(code) else None
+
+
 def other_digits(text: str) -> bool:
     """Digits other than 0 to 9, which Python's ``int()``, ``\\d`` and ``strptime`` would take."""
-    return not text.isascii() and any(ch.isdigit() and not "0" <= ch <= "9" for ch in text)
+    return any(ch.isdigit() and not "0" <= ch <= "9" for ch in text)
 
 
 def shown(value):

@@ -18,7 +18,7 @@ from ..questionnaires import QUESTIONNAIRE_IDS, Questionnaire
 from ..registry import Site
 from ..responses import insert_response
 from ..storage import SiteStore, Snapshot, Transaction
-from .checks import AttendanceCheck, NewResponse, ParticipantsCheck, ResponsesCheck, SessionsCheck, check_dates
+from .checks import AttendanceCheck, Men, NewResponse, ParticipantsCheck, ResponsesCheck, SessionsCheck, check_dates
 from .export import natural
 from .layout import TABLES
 from .problems import Problem, ProblemList
@@ -63,7 +63,7 @@ class Plan:
     """What an import adds once every row is right, and how much of it the site had already."""
 
     site: str
-    participants: dict[str, tuple[str, date]]  # code -> (group, enrolment)
+    men: Men  # the new ones among them (Men.new) are added
     sessions: list[dict]  # with the men present
     responses: list[NewResponse]
     unchanged: dict[str, int]  # table -> rows equal to a record at the site
@@ -71,10 +71,10 @@ class Plan:
     def apply(self, tx: Transaction, user: str) -> Summary:
         added = dict.fromkeys(TABLES, 0)
         # earliest man first, so that a new group starts on its first man's enrolment
-        for code, (group, enrolled) in sorted(self.participants.items(), key=lambda p: (p[1][1], p[0])):
-            ensure_group(tx, group, enrolled)
-            tx.insert("participants", {"code": code, "group_code": group, "enrolled_on": enrolled.isoformat(),
-                                       "status": "active"})
+        for code, group, enrolled in sorted(self.men.new(), key=lambda man: (man[2], man[0])):
+            ensure_group(tx, group, date.fromisoformat(enrolled))
+            tx.insert("participants", {"code": code, "group_code": group, "enrolled_on": enrolled, "status": "active"})
+            added["participants"] += 1
         for session in sorted(self.sessions, key=lambda s: natural(s["session_id"])):
             ensure_group(tx, session["group_code"], date.fromisoformat(session["date"]))
             tx.insert("sessions", session)
@@ -82,7 +82,6 @@ class Plan:
             insert_response(tx, response.questionnaire, response.code, response.answers, IMPORT_ENTERED_BY, user,
                             response.submitted)
             added[response.questionnaire.id] += 1
-        added["participants"] = len(self.participants)
         added["sessions"] = len(self.sessions)
         added["attendance"] = sum(len(s["present"]) for s in self.sessions)
         return Summary(self.site, added, dict(self.unchanged))
@@ -94,10 +93,7 @@ def check_batch(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Que
     today = date.today()
 
     def rows(table: str) -> Iterator[Row]:
-        for row in batch.rows_of(table):
-            if progress:
-                progress(1)
-            yield row
+        return batch.rows_of(table) if progress is None else _counted(batch.rows_of(table), progress)
 
     unreadable = batch.unreadable
     men = yield from ParticipantsCheck(snapshot, site, today, "participants" in unreadable).check(rows("participants"))
@@ -111,7 +107,20 @@ def check_batch(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Que
     yield from check_dates(snapshot, men, new_sessions, marks, new_responses)
     unchanged = {"participants": men.unchanged, "sessions": sessions.unchanged, "attendance": marks.unchanged,
                  **{qid: responses[qid].unchanged for qid in QUESTIONNAIRE_IDS}}
-    return Plan(site.code, men.new, new_sessions, new_responses, unchanged)
+    return Plan(site.code, men, new_sessions, new_responses, unchanged)
+
+
+def _counted(rows: Iterator[Row], progress: Progress, every: int = 500) -> Iterator[Row]:
+    """The rows, telling ``progress`` how many went by (every ``every`` rows, and at the end)."""
+    count = 0
+    for row in rows:
+        count += 1
+        if count == every:
+            progress(count)
+            count = 0
+        yield row
+    if count:
+        progress(count)
 
 
 def judge(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questionnaire], batch: Batch,

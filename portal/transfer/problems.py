@@ -24,9 +24,9 @@ class TransferError(Exception):
     """A request that cannot be carried out; the message is for a person."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Problem:
-    """One thing wrong with the files.
+    """One thing wrong with the files (read-only; not frozen, as a million are made quicker so).
 
     ``line`` counts text lines from 1, the header being line 1, as a text editor shows them.
     ``sheet_row`` is set when the row a spreadsheet shows differs (an earlier answer holds a
@@ -40,9 +40,10 @@ class Problem:
     sheet_row: int | None = None
 
     @classmethod
-    def at(cls, file: str, place, field: str | None, message) -> Problem:
-        """A problem of the row at ``place`` (a ``reading.Place``)."""
-        return cls(file, place.line, field, message, place.sheet_row)
+    def at(cls, file: str, place: tuple[int, int | None], field: str | None, message) -> Problem:
+        """A problem of the row at ``place`` (a ``reading.Place``: line, spreadsheet row)."""
+        line, sheet_row = place
+        return cls(file, line, field, message, sheet_row)
 
     def __str__(self) -> str:
         if self.line is None:

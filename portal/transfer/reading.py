@@ -9,37 +9,45 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, NamedTuple
+from typing import Iterator, Mapping
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..questionnaires import Questionnaire
 from .layout import DEIDENTIFIED_MARKER, FILE_NAMES, TABLES, columns, file_name, required_columns
 from .problems import Problem, ProblemList
 
-
-class Place(NamedTuple):
-    """Where a row is: the text line where it starts, and the row a spreadsheet shows it on where that
-    differs (an earlier answer holds a line break, which a spreadsheet keeps inside one cell)."""
-
-    line: int
-    sheet_row: int | None = None
+BLANK_RE = re.compile(r"\ufeff?\s*")
 
 
-@dataclass(frozen=True)
+# Where a row is: (the text line where it starts, the row a spreadsheet shows it on where that differs, else
+# None: an earlier answer holds a line break, which a spreadsheet keeps inside one cell). A plain tuple, which the
+# garbage collector stops following, as a file may have a million rows.
+Place = tuple[int, int | None]
+
+
 class Row:
-    line: int  # text line where the row starts
-    values: dict[str, str]  # column -> cell, for the columns the file has
-    sheet_row: int | None = None  # the row a spreadsheet shows it on, where that differs from ``line``
+    """One row of a file: its values, found by the name of their column."""
+
+    __slots__ = ("line", "sheet_row", "_values", "_positions")
+
+    def __init__(self, line: int, values: list[str], positions: Mapping[str, int], sheet_row: int | None = None):
+        self.line = line  # text line where the row starts
+        self.sheet_row = sheet_row  # the row a spreadsheet shows it on, where that differs from ``line``
+        self._values = values
+        self._positions = positions  # column -> its place in the header
 
     @property
     def place(self) -> Place:
-        return Place(self.line, self.sheet_row)
+        return self.line, self.sheet_row
 
     def cell(self, column: str) -> str:
-        return self.values.get(column, "")
+        """The value in ``column``; empty where the file has no such column."""
+        i = self._positions.get(column)
+        return "" if i is None else self._values[i]
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,18 @@ class TableFile:
     rows: int  # how many rows hold values
 
     def __iter__(self) -> Iterator[Row]:
-        """Its rows, read from the bytes again (blank lines and rows of the wrong length left out)."""
-        records = _records(self.raw)
-        next(records)  # the header
-        for line, sheet_row, values in records:
-            if len(values) == self.width and any(v.strip() for v in values):
-                yield Row(line, {name: values[i] for name, i in self.positions.items()},
-                          None if sheet_row == line else sheet_row)
+        """Its rows, read from the bytes again (blank lines and rows of the wrong length left out).
+
+        As ``_records`` (checked there already), written out: it is the loop of every row of every import.
+        """
+        width, positions = self.width, self.positions
+        reader = _reader(self.raw)
+        next(reader)  # the header
+        start, record = reader.line_num + 1, 1
+        for values in reader:
+            line, start, record = start, reader.line_num + 1, record + 1
+            if len(values) == width and any(map(str.strip, values)):
+                yield Row(line, values, positions, None if record == line else record)
 
 
 @dataclass
@@ -116,7 +129,7 @@ def _read_table(table: str, raw: bytes, known: list[str], required: list[str],
             "The file is not UTF-8 text (the problem starts in this line). In Excel, save it as "
             "«CSV UTF-8 (delimitado por comas)».")))
         return None
-    blank = not text.removeprefix("\ufeff").strip()
+    blank = BLANK_RE.fullmatch(text)
     del text
     if blank:
         return TableFile(table, raw, {}, 0, 0)  # an empty file: no rows, as if it were absent
@@ -130,10 +143,10 @@ def _read_table(table: str, raw: bytes, known: list[str], required: list[str],
             return None
         count = 0
         for line, sheet_row, values in records:
-            if not any(v.strip() for v in values):
+            if not _has_values(values):
                 continue  # blank lines, or the empty rows a spreadsheet leaves at the end
             if len(values) != len(header):
-                problems.add(Problem(name, line, None, _(
+                problems.add(Problem(name, line, None, _l(
                     "This line has %(found)s values and the header has %(expected)s: check the commas and the "
                     "quotation marks.", found=len(values), expected=len(header)),
                     None if sheet_row == line else sheet_row))
@@ -145,13 +158,13 @@ def _read_table(table: str, raw: bytes, known: list[str], required: list[str],
     return TableFile(table, raw, {column: i for i, column in enumerate(header)}, len(header), count)
 
 
-def _records(raw: bytes) -> Iterator[tuple[int, int, list[str]]]:
-    """(text line where it starts, spreadsheet row, values) of every record, the header included.
+def _has_values(values: list[str]) -> bool:
+    return any(map(str.strip, values))
 
-    Strict: a quotation mark left open is an error, not the rest of the file read as one answer.
-    """
-    text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
-    reader = csv.reader(text, strict=True)
+
+def _records(raw: bytes) -> Iterator[tuple[int, int, list[str]]]:
+    """(text line where it starts, spreadsheet row, values) of every record, the header included."""
+    reader = _reader(raw)
     start, record = 1, 0
     try:
         for values in reader:
@@ -159,6 +172,12 @@ def _records(raw: bytes) -> Iterator[tuple[int, int, list[str]]]:
             yield line, record, values
     except csv.Error:
         raise _BadQuoting(start) from None
+
+
+def _reader(raw: bytes):
+    """A CSV reader over the bytes, decoded as they are read. Strict: a quotation mark left open is an error,
+    not the rest of the file read as one answer."""
+    return csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline=""), strict=True)
 
 
 class _BadQuoting(Exception):

@@ -13,6 +13,8 @@ from ..reading import Place, Row
 from .participants import Men
 from .sessions import Sessions
 
+FILE = file_name("attendance")
+
 
 @dataclass
 class Marks:
@@ -34,13 +36,15 @@ class AttendanceCheck:
 
     def check(self, rows: Iterable[Row]) -> Generator[Problem, None, Marks]:
         for row in rows:
-            yield from self.row(row)
+            problems = self.row(row)
+            if problems:
+                yield from problems
         if not self.unreadable:
             yield from self.missing_at_site()
         return self.marks
 
     def row(self, row: Row) -> list[Problem]:
-        cells = Cells("attendance", row)
+        cells = Cells(FILE, row)
         session_id = cells.required("session_id")
         code = cells.required("participant_code")
         if session_id is not None and not self.sessions.knows(session_id):
@@ -62,7 +66,7 @@ class AttendanceCheck:
         present = self.marks.present.setdefault(session_id, {})
         if code in present:
             cells.problem("participant_code", _l("This mark is already on line %(line)s of the same file.",
-                                                 line=present[code].line))
+                                                 line=present[code][0]))
             return
         present[code] = cells.row.place
         session_group, his_group = self.sessions.group_of[session_id], self.men.group_of(code)

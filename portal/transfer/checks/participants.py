@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generator, Iterable
+from typing import Generator, Iterable, Iterator
 
 from flask_babel import lazy_gettext as _l
 
@@ -12,8 +12,20 @@ from ...corrections import ERASED
 from ...registry import Site
 from ...storage import WITHDRAWN, Snapshot
 from ..cells import Cells
+from ..layout import file_name
 from ..problems import Problem
 from ..reading import Row
+
+FILE = file_name("participants")
+FUTURE_ENROLMENT = _l("The enrolment date cannot be in the future.")
+
+
+# What participants.csv says of a man: (line where the file names him first, or None when his code is of the
+# wrong form; group; enrolment date as ISO text). Group and date are set only for a new man whose row is right
+# (a man at the site keeps his record; a wrong row is named where it is). A plain tuple, as the garbage
+# collector stops following a tuple of texts and numbers (not a NamedTuple's): a file may name a million men.
+Listed = tuple[int | None, str | None, str | None]
+LINE, GROUP, ENROLLED_ON = 0, 1, 2
 
 
 @dataclass
@@ -26,8 +38,7 @@ class Men:
     erased: set[str]  # codes erased at the man's request
     groups: set[str]  # the groups of the site and of participants.csv
     unreadable: bool  # participants.csv could not be read: a code it may hold is not called unknown
-    in_file: dict[str, str | None] = field(default_factory=dict)  # code of the file, not at the site -> group
-    new: dict[str, tuple[str, date]] = field(default_factory=dict)  # code -> (group, enrolment) of a new man
+    in_file: dict[str, Listed] = field(default_factory=dict)  # every code participants.csv names
     unchanged: int = 0
 
     @classmethod
@@ -38,20 +49,25 @@ class Men:
         groups = {g["code"] for g in snapshot.all("groups")} | {p["group_code"] for p in at_site.values()}
         return cls(site_code, at_site, withdrawn, erased, groups, unreadable)
 
+    def new(self) -> Iterator[tuple[str, str, str]]:
+        """(code, group, enrolment date) of each new man whose row is right."""
+        return ((code, man[GROUP], man[ENROLLED_ON]) for code, man in self.in_file.items() if man[ENROLLED_ON])
+
     def knows(self, code: str) -> bool:
         """At the site or in participants.csv, and neither withdrawn nor erased."""
         return (code in self.at_site or code in self.in_file) and self.gone(code) is None
 
     def group_of(self, code: str) -> str | None:
         """His group; None where his row in participants.csv is wrong (said there)."""
-        man = self.at_site.get(code)
-        return man["group_code"] if man is not None else self.in_file.get(code)
+        if code in self.at_site:
+            return self.at_site[code]["group_code"]
+        return self.in_file[code][GROUP] if code in self.in_file else None
 
     def enrolled_on(self, code: str) -> str | None:
         """His enrolment date (ISO), at the site or new; None where his row is wrong."""
         if code in self.at_site:
             return self.at_site[code]["enrolled_on"]
-        return self.new[code][1].isoformat() if code in self.new else None
+        return self.in_file[code][ENROLLED_ON] if code in self.in_file else None
 
     def gone(self, code: str):
         """Why a code withdrawn or erased at the site cannot be imported (None if it is not)."""
@@ -79,50 +95,55 @@ class ParticipantsCheck:
         self.men = Men.of_site(snapshot, site.code, unreadable)
         self.today = today
         self.shape = re.compile(rf"^{re.escape(site.code)}-[0-9]{{4}}-[0-9]{{4}}$")
-        self.lines: dict[str, int] = {}  # code -> the line where the file names him first
+        self.same: dict[str, str] = {}  # one string for each group and date: a million rows hold few
 
     def check(self, rows: Iterable[Row]) -> Generator[Problem, None, Men]:
         for row in rows:
-            yield from self.row(row)
+            problems = self.row(row)
+            if problems:
+                yield from problems
         return self.men
 
     def row(self, row: Row) -> list[Problem]:
-        cells = Cells("participants", row, self.today)
+        cells = Cells(FILE, row, self.today)
         code = cells.required("participant_code")
+        listed = self.men.in_file.get(code)
         if code is not None and not self.shape.fullmatch(code):
             cells.problem("participant_code", _l(
                 "A participant code of this site has the form %(site)s-YEAR-NUMBER with four digits each, for "
                 "example %(site)s-2026-0001.", site=self.men.site_code))
-            self.men.in_file.setdefault(code, None)  # named: rows about him are not reported as unknown too
+            if listed is None:
+                self.men.in_file[code] = (None, None, None)  # named: rows about him are not reported as unknown too
             code = None
-        elif code in self.lines:
+        elif listed is not None:
             cells.problem("participant_code", _l("This man is already on line %(line)s of the same file.",
-                                                 line=self.lines[code]))
+                                                 line=listed[LINE]))
             code = None
         group = cells.group()
-        enrolled = cells.day("enrolled_on", _l("The enrolment date cannot be in the future."))
+        enrolled = cells.day("enrolled_on", FUTURE_ENROLMENT)
         if code is not None:
-            self.lines[code] = row.line
             self.place(cells, code, group, enrolled)
         return cells.problems
 
     def place(self, cells: Cells, code: str, group: str | None, enrolled: date | None) -> None:
         """Take in a man whose code is right: known at the site, new, or one who cannot come back."""
-        men = self.men
+        men, line = self.men, cells.row.line
         if group:
+            group = self.same.setdefault(group, group)
             men.groups.add(group)
         gone = men.gone(code)
+        stored = men.at_site.get(code)
         if gone is not None:
             cells.problem("participant_code", gone)
-            men.in_file[code] = None  # named: his other rows are not reported too
-            return
-        stored = men.at_site.get(code)
-        if stored is not None:
+            men.in_file[code] = (line, None, None)  # named: his other rows are not reported too
+        elif stored is not None:
+            men.in_file[code] = (line, None, None)
             if group and enrolled and not cells.conflicts(
                     code, {"group_code": stored["group_code"], "enrolled_on": stored["enrolled_on"]},
                     {"group_code": group, "enrolled_on": enrolled.isoformat()}):
                 men.unchanged += 1
-            return
-        men.in_file[code] = group
-        if group and enrolled:
-            men.new[code] = (group, enrolled)
+        elif group and enrolled:
+            day = enrolled.isoformat()
+            men.in_file[code] = (line, group, self.same.setdefault(day, day))
+        else:
+            men.in_file[code] = (line, group, None)

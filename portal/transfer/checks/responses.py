@@ -11,10 +11,12 @@ from flask_babel import lazy_gettext as _l
 from ...questionnaires import Questionnaire
 from ...storage import WITHDRAWN, Snapshot
 from ..cells import Cells
-from ..layout import free_text_columns, unescape_formula
+from ..layout import file_name, free_text_columns, unescape_formula
 from ..problems import Problem
 from ..reading import Place, Row
 from .participants import Men
+
+FUTURE_DATE = _l("The date cannot be in the future.")
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,12 @@ class ResponsesCheck:
     def __init__(self, snapshot: Snapshot, questionnaire: Questionnaire, men: Men, today: date):
         table = questionnaire.id
         self.questionnaire = questionnaire
+        self.file = file_name(table)
         self.men = men
         self.today = today
         self.at_site = {r["participant_code"]: r for r in snapshot.find("responses", questionnaire=table)}
-        self.withdrawn = {r["participant_code"] for r in snapshot.with_withdrawn().find("responses", questionnaire=table)
-                          if r.get(WITHDRAWN)}
+        every = snapshot.with_withdrawn().find("responses", questionnaire=table)
+        self.withdrawn = {r["participant_code"] for r in every if r.get(WITHDRAWN)}
         self.names = [q.name for q in questionnaire.questions]
         self.text_columns = free_text_columns(table, {table: questionnaire})
         self.lines: dict[str, int] = {}  # code -> the line where the file has his questionnaire
@@ -50,13 +53,15 @@ class ResponsesCheck:
 
     def check(self, rows: Iterable[Row]) -> Generator[Problem, None, Responses]:
         for row in rows:
-            yield from self.row(row)
+            problems = self.row(row)
+            if problems:
+                yield from problems
         return self.responses
 
     def row(self, row: Row) -> list[Problem]:
-        cells = Cells(self.questionnaire.id, row, self.today)
+        cells = Cells(self.file, row, self.today)
         code = self.participant(cells)
-        submitted = cells.day("submitted_on", _l("The date cannot be in the future."))
+        submitted = cells.day("submitted_on", FUTURE_DATE)
         raw = self.answers(cells)
         result = self.questionnaire.validate(raw, strict=True)
         for name, message in result.errors.items():

@@ -12,10 +12,13 @@ from ...attendance import VENUES
 from ...registry import Site
 from ...storage import WITHDRAWN, Snapshot
 from ..cells import Cells
+from ..layout import file_name
 from ..problems import Problem
 from ..reading import Place, Row
 from .participants import Men
 
+FILE = file_name("sessions")
+FUTURE_SESSION = _l("The session date cannot be in the future.")
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
@@ -48,11 +51,13 @@ class SessionsCheck:
 
     def check(self, rows: Iterable[Row]) -> Generator[Problem, None, Sessions]:
         for row in rows:
-            yield from self.row(row)
+            problems = self.row(row)
+            if problems:
+                yield from problems
         return self.sessions
 
     def row(self, row: Row) -> list[Problem]:
-        cells = Cells("sessions", row, self.today)
+        cells = Cells(FILE, row, self.today)
         session_id = self.session_id(cells)
         group = cells.group()
         if group and group not in self.men.groups and not self.men.unreadable:
@@ -62,7 +67,7 @@ class SessionsCheck:
             group = None
         number = cells.number("number", self.highest, _l("The session number must be between 1 and %(n)s.",
                                                           n=self.highest))
-        held_on = cells.day("date", _l("The session date cannot be in the future."))
+        held_on = cells.day("date", FUTURE_SESSION)
         venue = cells.required("venue")
         if venue is not None and venue not in VENUES:
             cells.problem("venue", _l("Write one of: %(values)s.", values=", ".join(VENUES)))
@@ -86,7 +91,7 @@ class SessionsCheck:
                 "with a letter or digit (for example S0001)."))
         elif session_id in self.sessions.in_file:
             cells.problem("session_id", _l("This session is already on line %(line)s of the same file.",
-                                           line=self.sessions.in_file[session_id].line))
+                                           line=self.sessions.in_file[session_id][0]))
             return None
         elif session_id in self.withdrawn:
             cells.problem("session_id", _l(
