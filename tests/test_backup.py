@@ -3,6 +3,7 @@ instance, and refused when it was changed after it was made."""
 import hashlib
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -160,6 +161,7 @@ def test_restore_of_a_missing_file_says_so(tmp_path):
 
 WRITER = """
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from portal import storage
@@ -167,6 +169,7 @@ from portal.participants import register
 store = storage.store_for_site(Path(sys.argv[1]), "SITE-A")
 for i in range(int(sys.argv[2])):
     register(store, "SITE-A", "2026-A", date(2026, 11, 2), "writer")
+    time.sleep(0.02)  # a steady stream of writes, so that backups are taken in the middle of it
 """
 
 
@@ -174,8 +177,12 @@ for i in range(int(sys.argv[2])):
 def test_backup_taken_while_another_process_writes_is_consistent(app, tmp_path):
     """Every backup taken while a writer registers men holds files that parse, with their count only growing."""
     instance = app.instance_path
-    writes = 300
+    writes = 200
     writer = subprocess.Popen([sys.executable, "-c", WRITER, instance, str(writes)], cwd=PROJECT_ROOT)
+    site_file = Path(instance, "sites", "SITE-A.json")
+    deadline = time.monotonic() + 60
+    while not site_file.exists() and writer.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the writer has started writing (its start-up can be slow on a fresh machine)
     counts = []
     try:
         while writer.poll() is None or not counts:
