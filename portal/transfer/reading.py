@@ -58,7 +58,7 @@ class TableFile:
     raw: bytes
     positions: dict[str, int]  # column -> its place in the header
     width: int  # how many columns the header has
-    rows: int  # how many rows hold values
+    rows: int  # how many rows have the header's length (for a progress bar: a row of empty cells is left out later)
 
     def __iter__(self) -> Iterator[Row]:
         """Its rows, read from the bytes again (blank lines and rows of the wrong length left out).
@@ -141,17 +141,14 @@ def _read_table(table: str, raw: bytes, known: list[str], required: list[str],
         if wrong:
             problems.add(Problem(name, 1, None, wrong))
             return None
-        count = 0
+        count, width = 0, len(header)
         for line, sheet_row, values in records:
-            if not _has_values(values):
-                continue  # blank lines, or the empty rows a spreadsheet leaves at the end
-            if len(values) != len(header):
+            if len(values) == width:
+                count += 1
+            elif _has_values(values):  # else a blank line, or an empty row a spreadsheet leaves at the end
                 problems.add(Problem(name, line, None, _l(
                     "This line has %(found)s values and the header has %(expected)s: check the commas and the "
-                    "quotation marks.", found=len(values), expected=len(header)),
-                    None if sheet_row == line else sheet_row))
-                continue
-            count += 1
+                    "quotation marks.", found=len(values), expected=width), None if sheet_row == line else sheet_row))
     except _BadQuoting as exc:
         problems.add(Problem(name, exc.line, None, _("This line cannot be read as CSV: check the quotation marks.")))
         return None
