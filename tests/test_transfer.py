@@ -8,6 +8,7 @@ import random
 import re
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from datetime import date
@@ -1015,3 +1016,88 @@ def test_memory_is_given_back_after_a_refused_import(app, client, tmp_path):
     before = rss_mb()
     post(1_650_000)  # 61 MB once uncompressed, within the 64 MB an import takes
     assert rss_mb() - before <= 50
+
+
+# --------------------------------------------------------------------------
+# No long lock: rows are checked outside the site's write lock
+# --------------------------------------------------------------------------
+
+def import_while(app, folder, write, monkeypatch):
+    """Import ``folder``, running ``write`` (in another thread) while the rows are checked. Returns what the import
+    says (its summary or its problems) and how many times the rows were checked."""
+    from flask_babel import force_locale
+
+    from portal import transfer
+    from portal.registry import get_site
+    from portal.transfer import importing
+    checks = []
+    judge = importing.judge
+    monkeypatch.setattr(importing, "judge", lambda *args, **kwargs: checks.append(1) or judge(*args, **kwargs))
+    done = []
+
+    def in_another_thread():
+        with app.app_context():
+            write(get_site_store("SITE-A"))
+        done.append(True)
+
+    def progress(_rows):
+        if not checks or len(checks) > 1 or done:
+            return  # only once, while the first check is under way
+        writer = threading.Thread(target=in_another_thread)
+        writer.start()
+        writer.join(timeout=10)
+        assert done, "the write waited for the import's check"
+
+    with app.app_context(), force_locale("es"):
+        forms = app.extensions["questionnaires"]
+        batch = transfer.read_batch(transfer.files_in(folder), forms)
+        try:
+            outcome = transfer.import_batch(get_site_store("SITE-A"), get_site(get_registry(), "SITE-A"), forms,
+                                            batch, "cli", progress=progress).lines()
+        except transfer.ImportRefused as exc:
+            outcome = exc.lines()
+    assert done
+    return outcome, len(checks)
+
+
+def test_a_part_saved_while_an_import_checks_its_rows_neither_waits_nor_makes_it_check_again(
+        app, runner, tmp_path, monkeypatch):
+    from portal.drafts import load, save_part
+    men = fill_site(app)
+    out = _new_man_with(tmp_path, runner, app)
+    forms = app.extensions["questionnaires"]
+    answers = fill(forms["exit"], random.Random(3), {}, date(2026, 11, 20))
+    part = {q.name: answers.get(q.name) for q in forms["exit"].pages[0].questions}
+    outcome, checks = import_while(app, out, lambda store: save_part(store, forms["exit"], men[1], 0, part, False,
+                                                                     date(2026, 11, 20)), monkeypatch)
+    assert "Se importaron en SITE-A: 1 participantes" in outcome[0]
+    assert checks == 1  # a draft is not what the checks read: no second check under the lock
+    with app.app_context():
+        snapshot = get_site_store("SITE-A").read()
+    assert load(snapshot, men[1], "exit").started and snapshot.first("participants", code="SITE-A-2026-0005")
+
+
+@pytest.mark.parametrize("enrolled_on, imported", [("2025-06-01", True), ("2026-11-05", False)],
+                         ids=["another-man", "the-files-man"])
+def test_a_man_registered_while_an_import_checks_its_rows_is_checked_against_again_under_the_lock(
+        app, runner, tmp_path, monkeypatch, enrolled_on, imported):
+    """Registered while the import checks (he does not wait), a man changes what the checks read: they run again
+    inside the write. In 2026 he takes the code SITE-A-2026-0005, which the files give to another man: refused."""
+    fill_site(app)
+    out = _new_man_with(tmp_path, runner, app)  # SITE-A-2026-0005 in group 2026-B since 01/11/2026
+    registered = []
+    outcome, checks = import_while(app, out, lambda store: registered.append(
+        register(store, "SITE-A", "2026-A", date.fromisoformat(enrolled_on), "fac_a")), monkeypatch)
+    assert checks == 2
+    with app.app_context():
+        snapshot = get_site_store("SITE-A").read()
+    man = snapshot.first("participants", code=registered[0])
+    assert (man["group_code"], man["enrolled_on"]) == ("2026-A", enrolled_on)
+    if imported:
+        assert "Se importaron en SITE-A: 1 participantes" in outcome[0]
+        assert snapshot.first("participants", code="SITE-A-2026-0005")["group_code"] == "2026-B"
+    else:
+        assert registered == ["SITE-A-2026-0005"]
+        assert any(line.startswith("participants.csv, línea 6, columna group_code: SITE-A-2026-0005 ya está en el "
+                                   "sitio con «2026-A»") for line in outcome)
+        assert not snapshot.find("responses", participant_code="SITE-A-2026-0005")

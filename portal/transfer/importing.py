@@ -1,5 +1,8 @@
 """An import: every row checked against the site, then what is new added in one write.
 
+The rows are checked without the site's write lock, against a snapshot; the lock is held only
+to see that nothing the checks read changed meanwhile (else to check again) and to write.
+
 It never changes or removes what the site already has: a row equal to a stored record is
 skipped (importing twice changes nothing), a row that differs from one is a problem to
 explain, never a guess. A man withdrawn or erased at the site is never imported again.
@@ -13,11 +16,12 @@ from typing import Callable, Generator, Iterator, Mapping
 
 from flask_babel import gettext as _
 
+from ..corrections import ERASED
 from ..participants import ensure_group
 from ..questionnaires import QUESTIONNAIRE_IDS, Questionnaire
 from ..registry import Site
 from ..responses import insert_response
-from ..storage import SiteStore, Snapshot, Transaction
+from ..storage import SiteStore, Snapshot, Transaction, revision
 from .checks import AttendanceCheck, Men, NewResponse, ParticipantsCheck, ResponsesCheck, SessionsCheck, check_dates
 from .export import natural
 from .layout import TABLES
@@ -131,20 +135,47 @@ def judge(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questionn
     return plan, problems
 
 
+CHECKED_TABLES = ("participants", "groups", "sessions", "responses", ERASED)  # all the checks read of a site
+
+
 def import_batch(store: SiteStore, site: Site, questionnaires: Mapping[str, Questionnaire], batch: Batch,
                  user: str, progress: Progress | None = None) -> Summary:
     """Check every row; if all are right, add what is new in one write. Else raise ImportRefused.
 
-    The check runs inside the write, under the store's lock, so nobody can change the site
-    between the check and the change. A write that adds nothing leaves the file untouched.
+    The rows are checked against a snapshot of the site, without its write lock: a man sending
+    his questionnaire meanwhile does not wait for them. Inside the write, under the lock, the
+    records the checks read are compared with the site as it is then; if any changed meanwhile,
+    every row is checked again there (correctness first) before the change is made. A write
+    that adds nothing leaves the file untouched.
     """
-    def change(tx: Transaction) -> Summary:
-        plan, problems = judge(tx, site, questionnaires, batch, progress)
-        if problems:
-            raise problems.refusal()
-        return plan.apply(tx, user)
+    checked = store.read()
+    plan, problems = judge(checked, site, questionnaires, batch, progress)
+    if not problems:
+        outcome = store.write(lambda tx: _change(tx, checked, plan, site, questionnaires, batch, user), user=user)
+        if isinstance(outcome, Summary):
+            return outcome
+        problems = outcome
+    raise problems.refusal()
 
-    return store.write(change, user=user)
+
+def _change(tx: Transaction, checked: Snapshot, plan: Plan, site: Site, questionnaires: Mapping[str, Questionnaire],
+            batch: Batch, user: str) -> Summary | ProblemList:
+    """Inside the write: the change, if the rows are still right; else their problems (returned, not raised,
+    so that nothing of the files stays with the write)."""
+    if not unchanged_since(checked, tx):
+        plan, problems = judge(tx, site, questionnaires, batch)
+        if problems:
+            return problems
+    return plan.apply(tx, user)
+
+
+def unchanged_since(checked: Snapshot, now: Transaction) -> bool:
+    """Whether the records the checks read are the same in ``now`` as in ``checked`` (drafts, for one, may
+    have been saved meanwhile: they do not count)."""
+    if revision(now) == revision(checked) and not now.changed:
+        return True  # no write since; none before this one in the same commit either
+    before, after = checked.with_withdrawn(), now.with_withdrawn()
+    return all(before.all(table) == after.all(table) for table in CHECKED_TABLES)
 
 
 def import_files(store: SiteStore, site: Site, questionnaires: Mapping[str, Questionnaire],
