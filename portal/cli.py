@@ -284,13 +284,19 @@ def export_command(site_code: str, out: str, deidentified: bool) -> None:
 @click.command("import")
 @with_appcontext
 @click.option("--site", "site_code", required=True, help="The site code.")
+@click.option("--sync", "sync", is_flag=True,
+              help="Make this portal's copy of the site equal to a newer export of that site: new records added, "
+                   "corrected ones changed, withdrawn ones withdrawn, erased ones erased.")
+@click.option("--dry-run", "dry_run", is_flag=True, help="Only say what would change, per file; write nothing.")
 @click.argument("source")
-def import_command(site_code: str, source: str) -> None:
+def import_command(site_code: str, sync: bool, dry_run: bool, source: str) -> None:
     """Bring data into a site from CSV files: a folder, or the ZIP downloaded from the portal.
 
     Every row is checked as the web forms check it; if any is wrong, every problem is listed
-    and nothing is imported. Rows already at the site are left as they are, so importing the
-    same files twice changes nothing. A de-identified export cannot be imported.
+    and nothing is imported. Without --sync, what is new is added and rows already at the site
+    are left as they are, so importing the same files twice changes nothing. With --sync, the
+    site's copy is made equal to the export (which must be unchanged, of this site, and not
+    older than the last one synced). A de-identified export cannot be imported.
     """
     from . import transfer
     from .registry import get_site
@@ -300,7 +306,8 @@ def import_command(site_code: str, source: str) -> None:
         store = _existing_site_store(site_code)
         refused = None
         try:
-            summary = _import_files(store, get_site(get_registry(), site_code), source)
+            outcome = _import_files(store, get_site(get_registry(), site_code), source,
+                                    transfer.SYNC if sync else transfer.MERGE, dry_run)
         except transfer.TransferError as exc:
             _fail(str(exc))
         except OSError as exc:  # reading the files given (writing the site's file raises StoreError)
@@ -315,19 +322,23 @@ def import_command(site_code: str, source: str) -> None:
             for line in lines:
                 click.echo(line, err=True)
             _fail(_("Problems found: %(n)s. Nothing was imported: correct them and run the import again.", n=count))
-        for line in summary.lines():
+        for line in outcome.lines():
             click.echo(line)
 
 
-def _import_files(store, site, source: str):
-    """Read the files of ``source`` within the size an import takes, and import them with a progress bar."""
+def _import_files(store, site, source: str, mode: str, dry_run: bool):
+    """Read the files of ``source`` within the size an import takes, and import them (or say what an import
+    would change) with a progress bar."""
     from . import transfer
 
     questionnaires = current_app.extensions["questionnaires"]
-    batch = transfer.read_batch(transfer.files_in(source, transfer.uncompressed_limit(current_app.config)),
-                                questionnaires)
-    with click.progressbar(length=batch.rows, label=_("Checking and importing")) as bar:
-        return transfer.import_batch(store, site, questionnaires, batch, user="cli", progress=bar.update)
+    files = transfer.files_in(source, transfer.uncompressed_limit(current_app.config))
+    batch = transfer.read_batch(files, questionnaires)
+    label = _("Checking") if dry_run else _("Checking and importing")
+    with click.progressbar(length=batch.rows, label=label) as bar:
+        if dry_run:
+            return transfer.preview(store.read(), site, questionnaires, files, mode, batch, bar.update)
+        return transfer.carry_out(store, site, questionnaires, files, mode, "cli", batch, bar.update)
 
 
 def _existing_site_store(site_code: str):

@@ -41,7 +41,8 @@ def _stamp(tx: Transaction, reason: str) -> dict:
     return {"at": storage.now_iso(), "by": tx.user, "reason": reason}
 
 
-def _status_after(tx, code: str) -> str:
+def status_after(tx, code: str) -> str:
+    """His status as his exit record (if any) says."""
     exit_record = tx.first("responses", participant_code=code, questionnaire=consistency.EXIT)
     if exit_record is None:
         return "active"
@@ -67,7 +68,7 @@ def correct_response(store: SiteStore, questionnaire: Questionnaire, response_id
             tx.update("responses", response_id, {"answers": answers, "submitted_on": submitted_on.isoformat(),
                                                  "version": questionnaire.version})
             if questionnaire.id == consistency.EXIT:
-                tx.update("participants", participant["doc_id"], {"status": _status_after(tx, participant["code"])})
+                tx.update("participants", participant["doc_id"], {"status": status_after(tx, participant["code"])})
 
     store.write(change, user=user)
 
@@ -105,23 +106,24 @@ def correct_registration(store: SiteStore, code: str, group_code: str, enrolled_
 def withdraw_participant(store: SiteStore, code: str, reason: str, user: str) -> None:
     """A man registered by mistake: out of every listing with his questionnaires and attendance."""
     reason = _reason(reason)
+    store.write(lambda tx: withdraw_participant_in(tx, code, reason), user=user)
 
-    def change(tx: Transaction) -> None:
-        participant = _participant(tx, code)
-        stamp = _stamp(tx, reason)
-        with tx.action("withdraw", "participants", code, reason):
-            present_in = []
-            for s in tx.all("sessions"):
-                if code in s["present"]:
-                    present_in.append(s["session_id"])
-                    tx.update("sessions", s["doc_id"], {"present": [c for c in s["present"] if c != code]})
-            for r in tx.find("responses", participant_code=code):
-                tx.update("responses", r["doc_id"], {WITHDRAWN: {**stamp, "with_participant": True}})
-            tx.update("participants", participant["doc_id"], {WITHDRAWN: {**stamp, "present_in": present_in}})
-            drafts.discard(tx, code, "intake")
-            drafts.discard(tx, code, "exit")
 
-    store.write(change, user=user)
+def withdraw_participant_in(tx: Transaction, code: str, reason: str) -> None:
+    """Within a write: the man out of every listing, with his questionnaires and his attendance."""
+    participant = _participant(tx, code)
+    stamp = _stamp(tx, reason)
+    with tx.action("withdraw", "participants", code, reason):
+        present_in = []
+        for s in tx.all("sessions"):
+            if code in s["present"]:
+                present_in.append(s["session_id"])
+                tx.update("sessions", s["doc_id"], {"present": [c for c in s["present"] if c != code]})
+        for r in tx.find("responses", participant_code=code):
+            tx.update("responses", r["doc_id"], {WITHDRAWN: {**stamp, "with_participant": True}})
+        tx.update("participants", participant["doc_id"], {WITHDRAWN: {**stamp, "present_in": present_in}})
+        drafts.discard(tx, code, "intake")
+        drafts.discard(tx, code, "exit")
 
 
 def restore_participant(store: SiteStore, code: str, reason: str, user: str) -> None:
@@ -176,7 +178,7 @@ def restore_response(store: SiteStore, response_id: int, reason: str, user: str)
         with tx.action("restore", "responses", participant["code"], reason):
             tx.update("responses", response_id, {WITHDRAWN: None})
             if response["questionnaire"] == consistency.EXIT:
-                tx.update("participants", participant["doc_id"], {"status": _status_after(tx, participant["code"])})
+                tx.update("participants", participant["doc_id"], {"status": status_after(tx, participant["code"])})
 
     store.write(change, user=user)
 
@@ -235,25 +237,26 @@ def erase_participant(store: SiteStore, code: str, reason: str, user: str) -> No
     saying the same, so the code is never given again and a sync can carry the erasure.
     """
     reason = _reason(reason)
+    store.write(lambda tx: erase_participant_in(tx, code, reason), user=user)
 
-    def change(tx: Transaction) -> None:
-        participant = _participant(tx, code, withdrawn=True)
-        every = tx.with_withdrawn()
-        his = {("participants", participant["doc_id"])}
-        for s in every.all("sessions"):
-            if code in s["present"]:
-                tx.purge("sessions", s["doc_id"], {**s, "present": [c for c in s["present"] if c != code]})
-        for table in ("responses", "followups"):  # his answers, and the calls made to him
-            his |= {(table, r["doc_id"]) for r in every.find(table, participant_code=code)}
-        for table, doc_id in his:
-            tx.purge(table, doc_id)
-        for qid in ("intake", "exit"):
-            drafts.discard(tx, code, qid)
-        _scrub_history(tx, code, his)
-        with tx.action("erase", "participants", code, reason):
-            tx.insert(ERASED, {"code": code, **_stamp(tx, reason)})
 
-    store.write(change, user=user)
+def erase_participant_in(tx: Transaction, code: str, reason: str) -> None:
+    """Within a write: his records and every trace of their content in the history go; a tombstone stays."""
+    participant = _participant(tx, code, withdrawn=True)
+    every = tx.with_withdrawn()
+    his = {("participants", participant["doc_id"])}
+    for s in every.all("sessions"):
+        if code in s["present"]:
+            tx.purge("sessions", s["doc_id"], {**s, "present": [c for c in s["present"] if c != code]})
+    for table in ("responses", "followups"):  # his answers, and the calls made to him
+        his |= {(table, r["doc_id"]) for r in every.find(table, participant_code=code)}
+    for table, doc_id in his:
+        tx.purge(table, doc_id)
+    for qid in ("intake", "exit"):
+        drafts.discard(tx, code, qid)
+    _scrub_history(tx, code, his)
+    with tx.action("erase", "participants", code, reason):
+        tx.insert(ERASED, {"code": code, **_stamp(tx, reason)})
 
 
 def erased(snapshot) -> list[dict]:

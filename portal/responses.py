@@ -10,7 +10,7 @@ from .participants import ProgramError, set_status_from_exit
 from .questionnaires import Questionnaire, localized
 from .storage import SiteStore, Transaction
 
-ENTERED_BY = ("self", "facilitator", "paper")
+ENTERED_BY = ("self", "facilitator", "paper", "sync")  # sync: received from the site's portal
 
 
 def add_response(tx: Transaction, questionnaire: Questionnaire, participant_code: str, answers: dict,

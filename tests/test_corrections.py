@@ -122,7 +122,9 @@ def test_withdrawing_a_man_takes_him_out_of_everything_and_restoring_brings_him_
     assert mistake not in client.get(fac.url("sesiones/")).get_data(as_text=True)
     result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0
-    assert not any(mistake in p.read_text(encoding="utf-8-sig") for p in (tmp_path / "out").iterdir())
+    assert not any(mistake in p.read_text(encoding="utf-8-sig") for p in (tmp_path / "out").glob("*.csv"))
+    # the manifest names him (his code alone) as withdrawn, so that a sync withdraws him at the state too
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["withdrawn"]["participants"] == [mistake]
     withdrawn = client.get(fac.url("retirados/")).get_data(as_text=True)
     assert mistake in withdrawn and "Se registró dos veces" in withdrawn
     page = client.get(fac.url(f"participantes/{mistake}/")).get_data(as_text=True)

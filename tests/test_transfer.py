@@ -2,6 +2,8 @@
 the de-identified copy, and the page where a facilitator downloads and uploads the files."""
 import csv
 import gc
+import hashlib
+import json
 import io
 import os
 import random
@@ -26,6 +28,7 @@ from portal.demo import _insert_all, build_year, fill
 from portal.participants import register, roster
 from portal.registry import add_site, check_site
 from portal.responses import save_response
+from portal.storage import revision
 from portal.transfer import FILE_NAMES
 
 # Text answers a spreadsheet would run as formulas, or that need care in a CSV file.
@@ -118,7 +121,13 @@ def test_export_writes_the_documented_layout_for_excel(app, runner, tmp_path):
     assert "4 participantes" in result.output and "4 sesiones" in result.output
 
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILE_NAMES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILE_NAMES + ("manifest.json",))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    with app.app_context():
+        assert manifest["revision"] == revision(get_site_store("SITE-A").read())
+    assert manifest["site"] == "SITE-A" and manifest["portal"]["id"] and manifest["deidentified"] is False
+    assert manifest["exported_at"].startswith(date.today().isoformat()[:4])
+    assert manifest["files"] == {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in FILE_NAMES}
     forms = app.extensions["questionnaires"]
     for name in FILE_NAMES:
         raw = (out / name).read_bytes()
@@ -731,10 +740,12 @@ def test_facilitator_downloads_the_zip_and_the_deidentified_zip(app, client):
     assert re.fullmatch(r'attachment; filename="SITE-A-datos-\d{4}-\d{2}-\d{2}\.zip"',
                         response.headers["Content-Disposition"])
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert sorted(archive.namelist()) == sorted(FILE_NAMES)
+    assert sorted(archive.namelist()) == sorted(FILE_NAMES + ("manifest.json",))
     assert men[0] in archive.read("participants.csv").decode("utf-8-sig")
     anon = zipfile.ZipFile(io.BytesIO(client.get(fac.url("datos/desidentificado.zip")).data))
     assert "DEIDENTIFIED.txt" in anon.namelist() and men[0] not in anon.read("participants.csv").decode("utf-8-sig")
+    assert json.loads(anon.read("manifest.json"))["deidentified"] is True
+    assert not any(man in anon.read("manifest.json").decode() for man in men)
     assert client.get(fac.url("datos/otra-cosa.zip")).status_code == 404
 
 

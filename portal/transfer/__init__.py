@@ -11,6 +11,9 @@ described in ``layout.py``. The package, by concern:
     cells.py      reading one value of a row with the rule of its column
     checks.py     one check per file, each yielding its problems and returning what later files need
     importing.py  running the checks, then adding what is new in one write
+    manifest.py   the manifest of an export: site, portal, revision, time, SHA-256 of each file
+    syncing.py    a sync: the copy of a site made equal to a newer export of it
+    outcome.py    what an import or a sync changes, or would change (dry run), in words
     problems.py   what can be wrong, and the list a person reads
 
 An import first reads and checks every row against the site and collects every problem
@@ -21,6 +24,9 @@ from ..questionnaires import QUESTIONNAIRE_IDS
 from .export import Export, export_site, left_out_answers, write_export, zip_export
 from .files import MAX_IMPORT_BYTES, files_from, files_in, uncompressed_limit
 from .importing import IMPORT_ENTERED_BY, Plan, Summary, check_batch, import_batch, import_files, judge
+from .manifest import MANIFEST, Manifest, read_manifest
+from .outcome import KIND_LABELS, MERGE, SYNC, Outcome, carry_out, preview
+from .syncing import SYNC_ENTERED_BY, held
 from .layout import (DEIDENTIFIED_MARKER, FILE_NAMES, RESPONSE_COLUMNS, TABLE_COLUMNS, TABLES, columns,
                      escape_formula, required_columns, unescape_formula)
 from .problems import MAX_PROBLEMS, ImportRefused, Problem, ProblemList, TransferError
@@ -31,5 +37,6 @@ __all__ = [
     "MAX_IMPORT_BYTES", "files_from", "files_in", "uncompressed_limit", "IMPORT_ENTERED_BY", "Plan", "Summary",
     "check_batch", "import_batch", "import_files", "judge", "DEIDENTIFIED_MARKER", "FILE_NAMES", "RESPONSE_COLUMNS",
     "TABLE_COLUMNS", "TABLES", "columns", "escape_formula", "required_columns", "unescape_formula", "MAX_PROBLEMS",
-    "ImportRefused", "Problem", "ProblemList", "TransferError", "Batch", "Row", "read_batch",
+    "ImportRefused", "Problem", "ProblemList", "TransferError", "Batch", "Row", "read_batch", "MANIFEST", "Manifest",
+    "read_manifest", "KIND_LABELS", "MERGE", "SYNC", "Outcome", "carry_out", "preview", "SYNC_ENTERED_BY", "held",
 ]

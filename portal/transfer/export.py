@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from ..questionnaires import QUESTIONNAIRE_IDS, Question, Questionnaire
 from ..storage import Snapshot, write_atomically
 from .layout import DEIDENTIFIED_MARKER, FILE_NAMES, TABLES, columns, escape_formula, exported_questions
+from .manifest import MANIFEST, make_manifest
 from .problems import TransferError
 
 
@@ -71,6 +72,7 @@ def export_site(site_code: str, snapshot: Snapshot, questionnaires: Mapping[str,
             "ones, valid only within this export; dates are reduced to the month and free-text answers are "
             "left out. It is for analysis and cannot be imported into the portal.",
             site=site_code, day=date.today().strftime("%d/%m/%Y")) + "\r\n").encode("utf-8-sig")
+    files[MANIFEST] = make_manifest(site_code, snapshot, files, deidentified).to_json()
     return Export(site_code, deidentified, files, counts, left_out_answers(snapshot, questionnaires))
 
 

@@ -4,7 +4,8 @@ One import takes at most ``MAX_IMPORT_BYTES`` (the ``IMPORT_MAX_UNCOMPRESSED_BYT
 of files, all of them together, once uncompressed. The sizes are read from the folder, or from
 the headers of every ZIP file (those inside ZIP files too), before any CSV file is read or
 expanded: several small ZIP files, or a ZIP of ZIP files, cannot get around the limit.
-Only what an import can use is read: CSV files, ZIP files and the mark of a de-identified copy.
+Only what an import can use is read: CSV files, ZIP files, the manifest of an export and the mark of a
+de-identified copy.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Iterator, Mapping
 from flask_babel import gettext as _
 
 from .layout import DEIDENTIFIED_MARKER
+from .manifest import MANIFEST
 from .problems import ImportRefused, Problem, ProblemList, TransferError
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024  # one import, all its files together, uncompressed
@@ -197,4 +199,4 @@ def _wanted(path: str) -> bool:
     name = _basename(path)
     if "__MACOSX" in path or name.startswith("."):
         return False
-    return name.lower().endswith((".csv", ".zip")) or name == DEIDENTIFIED_MARKER
+    return name.lower().endswith((".csv", ".zip")) or name in (DEIDENTIFIED_MARKER, MANIFEST)
