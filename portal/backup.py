@@ -38,7 +38,7 @@ MANIFEST = "backup-manifest.json"
 FORMAT = "portal-backup"
 FORMAT_VERSION = 1
 NOT_BACKED_UP = frozenset({"logins.json", "throttle.json"})  # sessions and counters, not data
-PLAIN_FILES = ("secret_key", "config.py")
+PLAIN_FILES = ("secret_key", "config.py", "portal_id")  # portal_id: who made an export (transfer/manifest.py)
 STORE_NAME_RE = re.compile(r"^[a-z0-9_]+\.json$")  # stores at the top of the instance folder
 
 
@@ -215,8 +215,8 @@ def tampered(source: Path, name: str) -> str:
 
 
 def data_in(instance: Path) -> list[str]:
-    """What an instance holds that a restore would overwrite (its secret key excepted)."""
-    return [name for name in instance_files(instance) if name != "secret_key"]
+    """What an instance holds that a restore would overwrite (its secret key and its portal id excepted)."""
+    return [name for name in instance_files(instance) if name not in ("secret_key", "portal_id")]
 
 
 def restore(instance: Path, source: Path) -> Summary:

@@ -47,7 +47,7 @@ AUDIT_TABLE = "_audit"
 SECRET_FIELDS = frozenset({"password_hash"})  # the history says they changed, never what they were
 META_TABLE = "_meta"  # the file's revision: a number that grows with every write
 # Drafts (a man's unsent answers), staff sign-ins and guessing counters are not records of the program.
-UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts", "logins", "throttle"})
+UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts", "logins", "throttle", "synced"})  # synced: transfer/syncing.py
 WITHDRAWN = "withdrawn"  # a record entered by mistake: kept, with the reason, but out of every listing
 LOCK_TIMEOUT_SECONDS = 60
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock

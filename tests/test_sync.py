@@ -1,20 +1,17 @@
 """Sync (issue 13): the state's portal keeps its copy of a site equal to the site's exports, month after
 month; an export that is not the site's latest, unchanged, full export is refused and changes nothing."""
 import json
-import zipfile
+import re
 from datetime import date
-from pathlib import Path
 
-import pytest
-
-from conftest import Staff
+from conftest import Facilitator, Staff, csrf_token
 from portal import corrections
 from portal.db import get_registry, get_site_store
 from portal.participants import register
 from portal.attendance import save_session
 from portal.registry import add_user
 from portal.storage import WITHDRAWN
-from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, write_rows
+from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
 
 
 def csv_files(folder):
@@ -174,3 +171,48 @@ def test_a_sync_withdraws_what_the_state_has_and_the_site_does_not_and_restores_
         assert not every.first("participants", code=men[1]).get(WITHDRAWN)
         assert every.first("responses", participant_code=men[1], questionnaire="intake").get(WITHDRAWN) is None
 
+
+
+def test_in_the_browser_pages_a_sync_shows_what_it_would_change_and_waits_for_confirmation(app, client, tmp_path):
+    men = fill_site(app)
+    Facilitator(client)
+    zipped = client.get("/sitio/SITE-A/datos/datos.zip").data
+    state = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    with state.app_context():
+        add_user(get_registry(), "admin", "admin", "admin-password-1")
+        add_user(get_registry(), "admin2", "admin", "admin-password-2")
+    browser = state.test_client()
+    Staff(browser).login("admin", "admin-password-1")
+    assert upload(browser, "/sitio/SITE-A/datos/", [("SITE-A-datos.zip", zipped)], "sincronizar").status_code == 302
+
+    with app.app_context():
+        corrections.withdraw_participant(get_site_store("SITE-A"), men[1], "Registrado por error", "fac_a")
+    zipped = client.get("/sitio/SITE-A/datos/datos.zip").data
+    before = site_file(state)
+    check = upload(browser, "/sitio/SITE-A/datos/", [("SITE-A-datos.zip", zipped)], "sincronizar", confirm=False)
+    page = check.get_data(as_text=True)
+    assert check.status_code == 200 and "Lo que cambiaría la sincronización" in page
+    # columns: new, corrected (S0001 without him), withdrawn, unchanged; no column for kinds there are none of
+    assert re.search(r"<th scope=\"row\">participants.csv</th><td class=\"num\">0</td><td class=\"num\">0</td>"
+                     r"<td class=\"num\">1</td><td class=\"num\">3</td>", page), page
+    assert "Borrados" not in page and "Restaurados" not in page
+    assert site_file(state) == before  # nothing written before the confirmation
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+    other = state.test_client()  # another administrator cannot confirm it
+    Staff(other).login("admin2", "admin-password-2")
+    response = other.post("/sitio/SITE-A/datos/confirmar", data={
+        "csrf_token": csrf_token(other.get("/sitio/SITE-A/datos/")), "token": token})
+    assert "ya no es válida" in other.get(response.headers["Location"]).get_data(as_text=True)
+    assert site_file(state) == before
+
+    confirmed = browser.post("/sitio/SITE-A/datos/confirmar", data={"csrf_token": csrf_token(check), "token": token})
+    assert confirmed.status_code == 302
+    done = browser.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "participants.csv: retirados 1" in done and "Última sincronización" in done
+    with state.app_context():
+        assert get_site_store("SITE-A").read().with_withdrawn().first("participants", code=men[1])[WITHDRAWN]
+    again = browser.post("/sitio/SITE-A/datos/confirmar", data={"csrf_token": csrf_token(check), "token": token})
+    assert "ya no es válida" in browser.get(again.headers["Location"]).get_data(as_text=True)  # Back, confirm again
+    history = browser.get("/sitio/SITE-A/historial/").get_data(as_text=True)
+    assert men[1] in history and "Sincronización con la exportación de SITE-A" in history

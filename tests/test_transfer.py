@@ -201,7 +201,7 @@ def test_round_trip_into_an_empty_instance_gives_identical_files(app, runner, tm
     other_runner = other.test_cli_runner()
     result = other_runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "first")])
     assert result.exit_code == 0, result.output
-    assert "Se importaron en SITE-A: 4 participantes, 4 sesiones, 7 marcas de asistencia y 10 cuestionarios" \
+    assert "Importación en SITE-A: 4 participantes, 4 sesiones, 7 marcas de asistencia y 10 cuestionarios." \
         in result.output
     assert "Revisando e importando" in result.output  # the progress bar's label
     export(other_runner, tmp_path / "second")
@@ -251,7 +251,7 @@ def test_importing_the_same_data_twice_changes_nothing(app, runner, tmp_path):
     table = rows(tmp_path / "out", "participants.csv")
     write_rows(tmp_path / "out", "participants.csv", table + [["SITE-A-2025-0007", "2025-Z", "2025-12-01"]])
     result = runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "out")])
-    assert "1 participantes" in result.output and "Ya estaban en el sitio" in result.output
+    assert "Importación en SITE-A: 1 participante." in result.output and "Ya estaban en el sitio" in result.output
     after_first = site_file(app)
     assert runner.invoke(args=["import", "--site", "SITE-A", str(tmp_path / "out")]).exit_code == 0
     assert site_file(app) == after_first
@@ -592,7 +592,7 @@ def test_columns_are_found_by_name_and_those_of_optional_questions_may_be_missin
     other = empty_instance(tmp_path, ("SITE-A", "09", 24))
     result = other.test_cli_runner().invoke(args=["import", "--site", "SITE-A", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Se importaron en SITE-A: 4 participantes, 4 sesiones, 7 marcas de asistencia y 10 cuestionarios" \
+    assert "Importación en SITE-A: 4 participantes, 4 sesiones, 7 marcas de asistencia y 10 cuestionarios." \
         in result.output
     with app.app_context():
         here = get_site_store("SITE-A").read()
@@ -724,10 +724,16 @@ def test_help_says_the_deidentified_copy_cannot_be_imported(runner):
 # The page: download and upload from the browser
 # --------------------------------------------------------------------------
 
-def upload(client, url, files):
+def upload(client, url, files, mode="agregar", confirm=True):
+    """Upload the files; when the check finds no problem, confirm what it shows (unless ``confirm`` is false)."""
     page = client.get(url)
-    data = {"csrf_token": csrf_token(page), "archivos": [(io.BytesIO(content), name) for name, content in files]}
-    return client.post(url + "importar", data=data, content_type="multipart/form-data")
+    data = {"csrf_token": csrf_token(page), "modo": mode,
+            "archivos": [(io.BytesIO(content), name) for name, content in files]}
+    response = client.post(url + "importar", data=data, content_type="multipart/form-data")
+    if response.status_code != 200 or not confirm:
+        return response
+    token = re.search(r'name="token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    return client.post(url + "confirmar", data={"csrf_token": csrf_token(response), "token": token})
 
 
 def test_facilitator_downloads_the_zip_and_the_deidentified_zip(app, client):
@@ -762,7 +768,7 @@ def test_the_zip_downloaded_from_one_portal_uploads_into_another(app, client, tm
     response = upload(other_client, "/sitio/SITE-A/datos/", [("SITE-A-datos.zip", zipped)])
     assert response.status_code == 302
     page = other_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Se importaron en SITE-A: 4 participantes" in page
+    assert "Importación en SITE-A: 4 participantes" in page
     response = upload(other_client, "/sitio/SITE-A/datos/", [("SITE-A-datos.zip", zipped)])
     assert "Nada nuevo" in other_client.get(response.headers["Location"]).get_data(as_text=True)
     assert other_client.get("/sitio/SITE-A/datos/datos.zip").data != b""
@@ -1081,7 +1087,7 @@ def test_a_part_saved_while_an_import_checks_its_rows_neither_waits_nor_makes_it
     part = {q.name: answers.get(q.name) for q in forms["exit"].pages[0].questions}
     outcome, checks = import_while(app, out, lambda store: save_part(store, forms["exit"], men[1], 0, part, False,
                                                                      date(2026, 11, 20)), monkeypatch)
-    assert "Se importaron en SITE-A: 1 participantes" in outcome[0]
+    assert "Importación en SITE-A: 1 participante y 1 cuestionario." in outcome[0]
     assert checks == 1  # a draft is not what the checks read: no second check under the lock
     with app.app_context():
         snapshot = get_site_store("SITE-A").read()
@@ -1105,7 +1111,7 @@ def test_a_man_registered_while_an_import_checks_its_rows_is_checked_against_aga
     man = snapshot.first("participants", code=registered[0])
     assert (man["group_code"], man["enrolled_on"]) == ("2026-A", enrolled_on)
     if imported:
-        assert "Se importaron en SITE-A: 1 participantes" in outcome[0]
+        assert "Importación en SITE-A: 1 participante y 1 cuestionario." in outcome[0]
         assert snapshot.first("participants", code="SITE-A-2026-0005")["group_code"] == "2026-B"
     else:
         assert registered == ["SITE-A-2026-0005"]

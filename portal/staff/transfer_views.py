@@ -6,12 +6,14 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import transfer
+from ..transfer import pending
 from ..db import get_site_store
 from ..security import site_access
 from . import bp
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # a site's files for many years; the rest of the portal keeps its 2 MB
 DOWNLOADS = {"datos": False, "desidentificado": True}  # name in the address -> de-identified?
+MODES = {"agregar": transfer.MERGE, "sincronizar": transfer.SYNC}  # the form's value -> the import's mode
 
 
 @bp.url_value_preprocessor
@@ -53,28 +55,66 @@ def transfer_export(site_code, kind):
 @bp.route("/sitio/<site_code>/datos/importar", methods=["POST"])
 @site_access(write=True)
 def transfer_import(site_code):
-    """Check the uploaded files; import them only if every row is right."""
+    """Check the uploaded files and show what the import (or sync) would change; nothing is written yet."""
     uploads = [(f.filename, f.read()) for f in request.files.getlist("archivos") if f.filename]
+    mode = MODES.get(request.form.get("modo") or "agregar")  # a form of before the choice existed: add
+    if mode is None:
+        return _page(choose_error=_("Choose whether to add what is new or to sync with the site's export.")), 422
     if not uploads:
-        return _page(choose_error=_("Choose the ZIP file or the CSV files to import.")), 422
+        return _page(choose_error=_("Choose the ZIP file or the CSV files to import."), mode=mode), 422
     questionnaires = current_app.extensions["questionnaires"]
+    store = get_site_store(site_code)
     try:
         files = transfer.files_from(uploads, transfer.uncompressed_limit(current_app.config))
-        summary = transfer.import_files(get_site_store(site_code), g.site, questionnaires, files, g.user.username)
+        del uploads
+        outcome = transfer.preview(store.read(), g.site, questionnaires, files, mode)
     except transfer.ImportRefused as exc:
-        return _page(problems=exc.lines(), problem_count=exc.count), 422
-    for line in summary.lines():
+        return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
+    token = pending.keep(current_app.instance_path, site_code, g.user.username, mode, files)
+    return render_template("staff/transfer_preview.html", site=g.site, outcome=outcome, token=token,
+                           kinds=[(kind, transfer.KIND_LABELS[kind]) for kind in outcome.kinds])
+
+
+@bp.route("/sitio/<site_code>/datos/confirmar", methods=["POST"])
+@site_access(write=True)
+def transfer_confirm(site_code):
+    """Import (or sync) the files checked a moment ago, checking them again against the site as it is now."""
+    token = request.form.get("token", "")
+    kept = pending.take(current_app.instance_path, token, site_code, g.user.username)
+    if kept is None:
+        flash(_("This check is no longer valid (it was confirmed or cancelled already, or more than an hour went "
+                "by). Upload the files again."), "error")
+        return redirect(url_for("staff.transfer_page", site_code=site_code))
+    mode, files = kept
+    try:
+        outcome = transfer.carry_out(get_site_store(site_code), g.site, current_app.extensions["questionnaires"],
+                                     files, mode, g.user.username)
+    except transfer.ImportRefused as exc:
+        pending.drop(current_app.instance_path, token)
+        return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
+    pending.drop(current_app.instance_path, token)
+    for line in outcome.lines():
         flash(line, "success")
     return redirect(url_for("staff.transfer_page", site_code=site_code))
 
 
-def _page(problems=None, problem_count=0, choose_error=None):
+@bp.route("/sitio/<site_code>/datos/cancelar", methods=["POST"])
+@site_access(write=True)
+def transfer_cancel(site_code):
+    pending.drop(current_app.instance_path, request.form.get("token", ""))
+    flash(_("Nothing was imported."), "success")
+    return redirect(url_for("staff.transfer_page", site_code=site_code))
+
+
+def _page(problems=None, problem_count=0, choose_error=None, mode=None):
     questionnaires = current_app.extensions["questionnaires"]
     layout = [(f"{table}.csv", transfer.columns(table, questionnaires)) for table in transfer.TABLES]
-    left_out = transfer.left_out_answers(get_site_store(g.site.code).read(), questionnaires)
+    snapshot = get_site_store(g.site.code).read()
+    left_out = transfer.left_out_answers(snapshot, questionnaires)
     return render_template("staff/transfer.html", site=g.site, layout=layout, problems=problems,
                            problem_count=problem_count, choose_error=choose_error, megabytes=_megabytes(),
-                           left_out=left_out)
+                           left_out=left_out, mode=mode or transfer.MERGE,
+                           synced=transfer.held(snapshot), modes=MODES)
 
 
 def _megabytes() -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Generator, Iterator, Mapping
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from ..corrections import ERASED
 from ..participants import ensure_group
@@ -48,13 +48,23 @@ class Summary:
     def lines(self) -> list[str]:
         if not self.changed:
             return [_("Nothing new: the site already had all these data. Nothing was changed.")]
-        out = [_("Imported into %(site)s: %(participants)s participants, %(sessions)s sessions, %(marks)s "
-                 "attendance marks and %(responses)s questionnaires.", site=self.site, **self._counts(self.added))]
+        out = [_("Imported into %(site)s: %(items)s.", site=self.site, items=self._items(self.added))]
         if any(self.unchanged.values()):
-            out.append(_("Already at the site and left as they were: %(participants)s participants, %(sessions)s "
-                         "sessions, %(marks)s attendance marks and %(responses)s questionnaires.",
-                         **self._counts(self.unchanged)))
+            out.append(_("Already at the site and left as they were: %(items)s.", items=self._items(self.unchanged)))
         return out
+
+    @classmethod
+    def _items(cls, counts: dict[str, int]) -> str:
+        """"4 participants, 7 attendance marks and 1 questionnaire": the kinds there are, each in its plural."""
+        n = cls._counts(counts)
+        items = [text for count, text in (
+            (n["participants"], ngettext("%(num)s participant", "%(num)s participants", n["participants"])),
+            (n["sessions"], ngettext("%(num)s session", "%(num)s sessions", n["sessions"])),
+            (n["marks"], ngettext("%(num)s attendance mark", "%(num)s attendance marks", n["marks"])),
+            (n["responses"], ngettext("%(num)s questionnaire", "%(num)s questionnaires", n["responses"])),
+        ) if count]
+        return items[0] if len(items) == 1 else _("%(first)s and %(last)s", first=", ".join(items[:-1]),
+                                                  last=items[-1])
 
     @staticmethod
     def _counts(counts: dict[str, int]) -> dict[str, int]:

@@ -62,8 +62,10 @@ class Outcome:
 
     @property
     def kinds(self) -> list[str]:
-        """The columns worth showing: what a merge can do, or every kind of change of a sync."""
-        return [ADD, UNCHANGED] if self.mode == MERGE else [ADD, CORRECT, RESTORE, WITHDRAW, ERASE, UNCHANGED]
+        """The columns worth showing: new and unchanged always, the other kinds of change where there are any."""
+        possible = [ADD, UNCHANGED] if self.mode == MERGE else [ADD, CORRECT, RESTORE, WITHDRAW, ERASE, UNCHANGED]
+        return [kind for kind in possible
+                if kind in (ADD, UNCHANGED) or any(counts[kind] for counts in self.counts.values())]
 
     @property
     def changes_anything(self) -> bool:
