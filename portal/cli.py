@@ -41,8 +41,9 @@ def sites_add(code: str, name: str, state: str, sessions: int | None) -> None:
             add_site(get_registry(), site, user="cli")
         except RegistryError as exc:
             _fail(str(exc))
-        click.echo(_("Site %(code)s added: %(name)s, %(state)s, %(n)s sessions.", code=site.code,
-                     name=site.name, state=site.state_name, n=site.sessions))
+        click.echo(ngettext("Site %(code)s added: %(name)s, %(state)s, %(num)s session.",
+                            "Site %(code)s added: %(name)s, %(state)s, %(num)s sessions.", site.sessions,
+                            code=site.code, name=site.name, state=site.state_name))
 
 
 @sites_cli.command("list")
@@ -91,7 +92,8 @@ def users_password(username: str, password_stdin: bool) -> None:
         except RegistryError as exc:
             _fail(str(exc))
         ended = logins.end_all(logins.logins_store(current_app.instance_path), username)
-        click.echo(_("New password for %(name)s; %(n)s open sessions were closed.", name=username, n=ended))
+        click.echo(ngettext("New password for %(name)s; %(num)s open session was closed.",
+                            "New password for %(name)s; %(num)s open sessions were closed.", ended, name=username))
 
 
 @users_cli.command("list")
@@ -265,20 +267,17 @@ def export_command(site_code: str, out: str, deidentified: bool) -> None:
             _fail(_cannot_write(exc, out))
         except StoreError as exc:
             _fail(_("The site's data file could not be used: %(problem)s", problem=exc))
-        rows = export.rows
-        counts = dict(participants=rows["participants"], sessions=rows["sessions"], marks=rows["attendance"],
-                      responses=sum(rows[q] for q in transfer.QUESTIONNAIRE_IDS), folder=out)
         if deidentified:
-            click.echo(_("De-identified copy of %(code)s written in %(folder)s: %(participants)s participants, "
-                         "%(sessions)s sessions, %(marks)s attendance marks, %(responses)s questionnaires. New random "
-                         "codes, dates by month, no free text; it cannot be imported.", code=site_code, **counts))
+            click.echo(_("De-identified copy of %(code)s written in %(folder)s: %(items)s. New random codes, dates by "
+                         "month, no free text; it cannot be imported.", code=site_code, folder=out,
+                         items=transfer.counted(export.rows)))
         else:
-            click.echo(_("Export of %(code)s written in %(folder)s: %(participants)s participants, %(sessions)s "
-                         "sessions, %(marks)s attendance marks, %(responses)s questionnaires.", code=site_code,
-                         **counts))
+            click.echo(_("Export of %(code)s written in %(folder)s: %(items)s.", code=site_code, folder=out,
+                         items=transfer.counted(export.rows)))
         if export.left_out:
-            click.echo(_("Warning: %(n)s stored answers to questions that are no longer in the questionnaires "
-                         "were not exported.", n=export.left_out), err=True)
+            click.echo(ngettext("Warning: %(num)s stored answer to a question that is no longer in the questionnaires "
+                                "was not exported.", "Warning: %(num)s stored answers to questions that are no "
+                                "longer in the questionnaires were not exported.", export.left_out), err=True)
 
 
 @click.command("import")

@@ -23,7 +23,7 @@ Only when there is none does it add what is new, in one atomic write.
 from ..questionnaires import QUESTIONNAIRE_IDS
 from .export import Export, export_site, left_out_answers, write_export, zip_export
 from .files import MAX_IMPORT_BYTES, files_from, files_in, uncompressed_limit
-from .importing import IMPORT_ENTERED_BY, Plan, Summary, check_batch, import_batch, import_files, judge
+from .importing import IMPORT_ENTERED_BY, Plan, Summary, check_batch, counted, import_batch, import_files, judge
 from .manifest import MANIFEST, Manifest, read_manifest
 from .outcome import KIND_LABELS, MERGE, SYNC, Outcome, carry_out, preview
 from .syncing import SYNC_ENTERED_BY, held
@@ -34,7 +34,7 @@ from .reading import Batch, Row, read_batch
 
 __all__ = [
     "QUESTIONNAIRE_IDS", "Export", "export_site", "left_out_answers", "write_export", "zip_export",
-    "MAX_IMPORT_BYTES", "files_from", "files_in", "uncompressed_limit", "IMPORT_ENTERED_BY", "Plan", "Summary",
+    "MAX_IMPORT_BYTES", "files_from", "files_in", "uncompressed_limit", "IMPORT_ENTERED_BY", "Plan", "Summary", "counted",
     "check_batch", "import_batch", "import_files", "judge", "DEIDENTIFIED_MARKER", "FILE_NAMES", "RESPONSE_COLUMNS",
     "TABLE_COLUMNS", "TABLES", "columns", "escape_formula", "required_columns", "unescape_formula", "MAX_PROBLEMS",
     "ImportRefused", "Problem", "ProblemList", "TransferError", "Batch", "Row", "read_batch", "MANIFEST", "Manifest",

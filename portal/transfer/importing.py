@@ -48,28 +48,27 @@ class Summary:
     def lines(self) -> list[str]:
         if not self.changed:
             return [_("Nothing new: the site already had all these data. Nothing was changed.")]
-        out = [_("Imported into %(site)s: %(items)s.", site=self.site, items=self._items(self.added))]
+        out = [_("Imported into %(site)s: %(items)s.", site=self.site, items=counted(self.added))]
         if any(self.unchanged.values()):
-            out.append(_("Already at the site and left as they were: %(items)s.", items=self._items(self.unchanged)))
+            out.append(_("Already at the site and left as they were: %(items)s.", items=counted(self.unchanged)))
         return out
 
-    @classmethod
-    def _items(cls, counts: dict[str, int]) -> str:
-        """"4 participants, 7 attendance marks and 1 questionnaire": the kinds there are, each in its plural."""
-        n = cls._counts(counts)
-        items = [text for count, text in (
-            (n["participants"], ngettext("%(num)s participant", "%(num)s participants", n["participants"])),
-            (n["sessions"], ngettext("%(num)s session", "%(num)s sessions", n["sessions"])),
-            (n["marks"], ngettext("%(num)s attendance mark", "%(num)s attendance marks", n["marks"])),
-            (n["responses"], ngettext("%(num)s questionnaire", "%(num)s questionnaires", n["responses"])),
-        ) if count]
-        return items[0] if len(items) == 1 else _("%(first)s and %(last)s", first=", ".join(items[:-1]),
-                                                  last=items[-1])
 
-    @staticmethod
-    def _counts(counts: dict[str, int]) -> dict[str, int]:
-        return {"participants": counts["participants"], "sessions": counts["sessions"],
-                "marks": counts["attendance"], "responses": sum(counts[q] for q in QUESTIONNAIRE_IDS)}
+
+def counted(counts: Mapping[str, int]) -> str:
+    """"4 participants, 7 attendance marks and 1 questionnaire", from rows per table: the kinds there are, each
+    in its plural."""
+    n = {"participants": counts["participants"], "sessions": counts["sessions"], "marks": counts["attendance"],
+         "responses": sum(counts[q] for q in QUESTIONNAIRE_IDS)}
+    items = [text for count, text in (
+        (n["participants"], ngettext("%(num)s participant", "%(num)s participants", n["participants"])),
+        (n["sessions"], ngettext("%(num)s session", "%(num)s sessions", n["sessions"])),
+        (n["marks"], ngettext("%(num)s attendance mark", "%(num)s attendance marks", n["marks"])),
+        (n["responses"], ngettext("%(num)s questionnaire", "%(num)s questionnaires", n["responses"])),
+    ) if count]
+    if not items:
+        return _("no rows")
+    return items[0] if len(items) == 1 else _("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])
 
 
 @dataclass
