@@ -216,3 +216,16 @@ def test_in_the_browser_pages_a_sync_shows_what_it_would_change_and_waits_for_co
     assert "ya no es válida" in browser.get(again.headers["Location"]).get_data(as_text=True)  # Back, confirm again
     history = browser.get("/sitio/SITE-A/historial/").get_data(as_text=True)
     assert men[1] in history and "Sincronización con la exportación de SITE-A" in history
+
+
+def test_a_synced_questionnaire_says_where_it_came_from(app, client, tmp_path):
+    men = fill_site(app)
+    export(app.test_cli_runner(), tmp_path / "export")
+    state = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    assert sync(state, tmp_path / "export").exit_code == 0
+    with state.app_context():
+        add_user(get_registry(), "admin", "admin", "admin-password-1")
+    browser = state.test_client()
+    Staff(browser).login("admin", "admin-password-1")
+    page = browser.get(f"/sitio/SITE-A/participantes/{men[0]}/").get_data(as_text=True)
+    assert "recibido del portal del sitio, cli" in page  # synced by the command
