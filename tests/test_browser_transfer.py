@@ -124,6 +124,7 @@ def test_the_state_syncs_a_sites_export_reads_the_dry_run_confirms_and_sees_the_
         page.wait_for_load_state()
         assert page.get_by_text("participants.csv: nuevos 4").is_visible()
         assert page.get_by_text("Última sincronización").is_visible()
+        page.screenshot(path=str(tmp_path / "synced.png"), full_page=True)
 
         with app.app_context():
             corrections.withdraw_participant(get_site_store("SITE-A"), men[1], "Registrado por error", "fac_a")

@@ -93,8 +93,7 @@ def transfer_confirm(site_code):
         pending.drop(current_app.instance_path, token)
         return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
     pending.drop(current_app.instance_path, token)
-    for line in outcome.lines():
-        flash(line, "success")
+    flash(outcome.message(), "success")
     return redirect(url_for("staff.transfer_page", site_code=site_code))
 
 
@@ -111,10 +110,12 @@ def _page(problems=None, problem_count=0, choose_error=None, mode=None):
     layout = [(f"{table}.csv", transfer.columns(table, questionnaires)) for table in transfer.TABLES]
     snapshot = get_site_store(g.site.code).read()
     left_out = transfer.left_out_answers(snapshot, questionnaires)
+    synced = transfer.held(snapshot)
     return render_template("staff/transfer.html", site=g.site, layout=layout, problems=problems,
                            problem_count=problem_count, choose_error=choose_error, megabytes=_megabytes(),
-                           left_out=left_out, mode=mode or transfer.MERGE,
-                           synced=transfer.held(snapshot), modes=MODES)
+                           left_out=left_out, synced=synced,
+                           mode=mode or (transfer.SYNC if synced else transfer.MERGE))  # a state's portal syncs
+
 
 
 def _megabytes() -> int:

@@ -83,20 +83,29 @@ class Outcome:
         return _("Files for %(site)s: the rows that are new are added; the site keeps what it has.", site=self.site)
 
     def lines(self) -> list[str]:
-        """The outcome in a few lines (command line, and the message after an import)."""
+        """The outcome in a few lines (command line)."""
         if self.summary is not None and not self.dry_run:
             return self.summary.lines()
-        out = [self.heading()]
-        for name, numbers in self.rows():
-            if any(numbers):
-                out.append(f"{name}: " + ", ".join(f"{KIND_LABELS[kind]} {n}"
-                                                   for kind, n in zip(self.kinds, numbers) if n))
+        out = [self.heading(), *self._file_lines()]
         if not self.changes_anything:
             out.append(_("Nothing would change: the site already has these data.") if self.dry_run else
                        _("Nothing changed: the site already had these data."))
         elif self.dry_run:
             out.append(_("Dry run: nothing was changed."))
         return out
+
+    def message(self) -> str:
+        """The outcome in one message (the page after an import or a sync)."""
+        if self.summary is not None:
+            return " ".join(self.summary.lines())
+        if not self.changes_anything:
+            return f"{self.heading()} {_('Nothing changed: the site already had these data.')}"
+        return f"{self.heading()} {'; '.join(self._file_lines())}."
+
+    def _file_lines(self) -> list[str]:
+        """"participants.csv: nuevos 4, retirados 1" for each file with records."""
+        return [f"{name}: " + ", ".join(f"{KIND_LABELS[kind]} {n}" for kind, n in zip(self.kinds, numbers) if n)
+                for name, numbers in self.rows() if any(numbers)]
 
 
 def preview(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questionnaire], files: Mapping[str, bytes],
