@@ -60,6 +60,7 @@ SITE_FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "erased": {"code": TEXT},
     "followups": {"participant_code": TEXT, "date": DAY, "outcome": TEXT},
     "sheets_printed": {"month": TEXT, "user": TEXT},
+    "synced": {"site": TEXT, "portal_id": TEXT, "revision": INT, "exported_at": TEXT},
 }
 OPTIONAL = {"withdrawn": OPTIONAL_DICT}
 REGISTRY_FIELDS = {

@@ -1,15 +1,17 @@
 """Sync (issue 13): the state's portal keeps its copy of a site equal to the site's exports, month after
 month; an export that is not the site's latest, unchanged, full export is refused and changes nothing."""
 import json
+import random
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from conftest import Facilitator, Staff, csrf_token
 from portal import corrections
 from portal.db import get_registry, get_site_store
-from portal.participants import register
+from portal.demo import _insert_all, build_year
+from portal.participants import ProgramError, register
 from portal.attendance import save_session
-from portal.registry import add_user
+from portal.registry import add_site, add_user, check_site
 from portal.storage import WITHDRAWN
 from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
 
@@ -229,3 +231,83 @@ def test_a_synced_questionnaire_says_where_it_came_from(app, client, tmp_path):
     Staff(browser).login("admin", "admin-password-1")
     page = browser.get(f"/sitio/SITE-A/participantes/{men[0]}/").get_data(as_text=True)
     assert "recibido del portal del sitio, cli" in page  # synced by the command
+
+
+def test_many_months_of_random_corrections_withdrawals_and_erasures_keep_the_state_copy_equal(app, tmp_path):
+    """A demo year, then four months in which the site corrects, withdraws, restores and erases at random; after
+    each month's sync the state's export equals the site's, and the state's history names the export."""
+    with app.app_context():
+        add_site(get_registry(), check_site("CDMX-IZT", "Centro de Salud Iztapalapa", "09", 24))
+        year = build_year(app.extensions["questionnaires"])["CDMX-IZT"]
+        get_site_store("CDMX-IZT").write(lambda tx: _insert_all(tx, year), user="demo")
+    state = empty_instance(tmp_path, ("CDMX-IZT", "09", 24))
+    rng = random.Random(2026)
+    for month in range(4):
+        with app.app_context():
+            store = get_site_store("CDMX-IZT")
+            for _ in range(6):
+                random_change(store, rng, app.extensions["questionnaires"])
+        export(app.test_cli_runner(), tmp_path / f"site-{month}", "CDMX-IZT")
+        result = sync(state, tmp_path / f"site-{month}", site="CDMX-IZT")
+        assert result.exit_code == 0, result.output
+        export(state.test_cli_runner(), tmp_path / f"state-{month}", "CDMX-IZT")
+        assert csv_files(tmp_path / f"state-{month}") == csv_files(tmp_path / f"site-{month}"), month
+    with app.app_context():
+        site_snapshot = get_site_store("CDMX-IZT").read()
+    with state.app_context():
+        state_snapshot = get_site_store("CDMX-IZT").read()
+    # what the state holds is withdrawn there if and only if it is at the site (a record withdrawn at the site
+    # before any sync never reaches the state: exports carry no withdrawn content); the same erasures and statuses
+    for table, key in (("participants", "code"), ("sessions", "session_id")):
+        at_state = {doc[key] for doc in state_snapshot.with_withdrawn().all(table)}
+        assert withdrawn_keys(state_snapshot, table, key) == [k for k in withdrawn_keys(site_snapshot, table, key)
+                                                              if k in at_state]
+        assert withdrawn_keys(state_snapshot, table, key)  # the random months did withdraw some
+    assert {e["code"] for e in site_snapshot.all("erased")} == {e["code"] for e in state_snapshot.all("erased")}
+    assert {p["code"]: p["status"] for p in site_snapshot.all("participants")} == \
+        {p["code"]: p["status"] for p in state_snapshot.all("participants")}
+
+
+def withdrawn_keys(snapshot, table, key):
+    return sorted(doc[key] for doc in snapshot.with_withdrawn().all(table) if doc.get(WITHDRAWN))
+
+
+def random_change(store, rng, forms):
+    """One thing a facilitator or an administrator does to the records, chosen at random (skipped if the rules
+    refuse it, as the portal would)."""
+    snapshot = store.read()
+    every = snapshot.with_withdrawn()
+    men = [p["code"] for p in snapshot.all("participants")]
+    gone = [p["code"] for p in every.all("participants") if p.get(WITHDRAWN)]
+    responses = snapshot.all("responses")
+    withdrawn_responses = [r for r in every.all("responses") if r.get(WITHDRAWN) and not
+                           r[WITHDRAWN].get("with_participant")]
+    sessions = snapshot.all("sessions")
+    kind = rng.choice(["withdraw_man", "restore_man", "erase", "withdraw_response", "restore_response",
+                       "withdraw_session", "correct_registration", "correct_response", "new_man"])
+    try:
+        if kind == "withdraw_man" and men:
+            corrections.withdraw_participant(store, rng.choice(men), "Prueba: retirado", "fac")
+        elif kind == "restore_man" and gone:
+            corrections.restore_participant(store, rng.choice(gone), "Prueba: restaurado", "fac")
+        elif kind == "erase" and men:
+            corrections.erase_participant(store, rng.choice(men), "Prueba: lo pidió", "admin")
+        elif kind == "withdraw_response" and responses:
+            corrections.withdraw_response(store, rng.choice(responses)["doc_id"], "Prueba: de otro", "fac")
+        elif kind == "restore_response" and withdrawn_responses:
+            corrections.restore_response(store, rng.choice(withdrawn_responses)["doc_id"], "Prueba: sí era", "fac")
+        elif kind == "withdraw_session" and sessions:
+            corrections.withdraw_session(store, rng.choice(sessions)["session_id"], "Prueba: no hubo", "fac")
+        elif kind == "correct_registration" and men:
+            man = snapshot.first("participants", code=rng.choice(men))
+            day = date.fromisoformat(man["enrolled_on"]) - timedelta(days=rng.randint(1, 5))
+            corrections.correct_registration(store, man["code"], man["group_code"], day, "Prueba: fecha", "fac")
+        elif kind == "correct_response" and responses:
+            response = rng.choice(responses)
+            corrections.correct_response(store, forms[response["questionnaire"]], response["doc_id"],
+                                         response["answers"], date.fromisoformat(response["submitted_on"]) +
+                                         timedelta(days=rng.randint(0, 1)), "Prueba: fecha del cuestionario", "fac")
+        elif kind == "new_man":
+            register(store, "CDMX-IZT", "2010-Z", date(2010, 12, rng.randint(1, 20)), "fac")
+    except ProgramError:
+        pass  # refused by the portal's rules: nothing changed
