@@ -118,6 +118,8 @@ def test_the_state_syncs_a_sites_export_reads_the_dry_run_confirms_and_sees_the_
         sync(tmp_path / "october.zip")
         table = page.get_by_role("table", name="Lo que cambiaría la sincronización")
         assert table.get_by_role("row", name="participants.csv 4 0").is_visible()  # new, unchanged
+        page.reload()  # the check is a page of its own: a reload shows it again, nothing written
+        assert table.get_by_role("row", name="participants.csv 4 0").is_visible()
         page.screenshot(path=str(tmp_path / "dry-run.png"))
         fits_and_is_accessible(page)
         page.get_by_role("button", name="Confirmar y sincronizar").click()
@@ -125,6 +127,9 @@ def test_the_state_syncs_a_sites_export_reads_the_dry_run_confirms_and_sees_the_
         assert page.get_by_text("participants.csv: nuevos 4").is_visible()
         assert page.get_by_text("Última sincronización").is_visible()
         page.screenshot(path=str(tmp_path / "synced.png"), full_page=True)
+        page.go_back()  # to the check already confirmed: it says so, and nothing happens twice
+        page.wait_for_load_state()
+        assert page.get_by_text("Esta revisión ya no es válida").is_visible()
 
         with app.app_context():
             corrections.withdraw_participant(get_site_store("SITE-A"), men[1], "Registrado por error", "fac_a")

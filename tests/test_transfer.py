@@ -729,10 +729,13 @@ def upload(client, url, files, mode="agregar", confirm=True):
     data = {"csrf_token": csrf_token(page), "modo": mode,
             "archivos": [(io.BytesIO(content), name) for name, content in files]}
     response = client.post(url + "importar", data=data, content_type="multipart/form-data")
-    if response.status_code != 200 or not confirm:
-        return response
-    token = re.search(r'name="token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
-    return client.post(url + "confirmar", data={"csrf_token": csrf_token(response), "token": token})
+    if response.status_code != 303:
+        return response  # its problems
+    review = client.get(response.headers["Location"])  # what it would change
+    if review.status_code != 200 or not confirm:
+        return review
+    token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
+    return client.post(url + "confirmar", data={"csrf_token": csrf_token(review), "token": token})
 
 
 def test_facilitator_downloads_the_zip_and_the_deidentified_zip(app, client):

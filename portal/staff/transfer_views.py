@@ -55,7 +55,8 @@ def transfer_export(site_code, kind):
 @bp.route("/sitio/<site_code>/datos/importar", methods=["POST"])
 @site_access(write=True)
 def transfer_import(site_code):
-    """Check the uploaded files and show what the import (or sync) would change; nothing is written yet."""
+    """Check the uploaded files: their problems, or (post, redirect, get) the page that shows what the import or
+    sync would change. Nothing is written to the site yet."""
     uploads = [(f.filename, f.read()) for f in request.files.getlist("archivos") if f.filename]
     mode = MODES.get(request.form.get("modo") or "agregar")  # a form of before the choice existed: add
     if mode is None:
@@ -67,12 +68,36 @@ def transfer_import(site_code):
     try:
         files = transfer.files_from(uploads, transfer.uncompressed_limit(current_app.config))
         del uploads
-        outcome = transfer.preview(store.read(), g.site, questionnaires, files, mode)
+        transfer.preview(store.read(), g.site, questionnaires, files, mode)  # its problems, here and now
     except transfer.ImportRefused as exc:
         return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
     token = pending.keep(current_app.instance_path, site_code, g.user.username, mode, files)
+    return redirect(url_for("staff.transfer_review", site_code=site_code, token=token), 303)
+
+
+@bp.route("/sitio/<site_code>/datos/revisar/<token>")
+@site_access(write=True)
+def transfer_review(site_code, token):
+    """What the files uploaded a moment ago would change, against the site as it is now (a page of its own, so
+    that Back and reload show it again), with the buttons to confirm or cancel."""
+    kept = pending.take(current_app.instance_path, token, site_code, g.user.username)
+    if kept is None:
+        return _no_longer_valid(site_code)
+    mode, files = kept
+    try:
+        outcome = transfer.preview(get_site_store(site_code).read(), g.site, current_app.extensions["questionnaires"],
+                                   files, mode)
+    except transfer.ImportRefused as exc:
+        pending.drop(current_app.instance_path, token)
+        return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
     return render_template("staff/transfer_preview.html", site=g.site, outcome=outcome, token=token,
                            kinds=[(kind, transfer.KIND_LABELS[kind]) for kind in outcome.kinds])
+
+
+def _no_longer_valid(site_code):
+    flash(_("This check is no longer valid (it was confirmed or cancelled already, or more than an hour went by). "
+            "Upload the files again."), "error")
+    return redirect(url_for("staff.transfer_page", site_code=site_code))
 
 
 @bp.route("/sitio/<site_code>/datos/confirmar", methods=["POST"])
@@ -82,9 +107,7 @@ def transfer_confirm(site_code):
     token = request.form.get("token", "")
     kept = pending.take(current_app.instance_path, token, site_code, g.user.username)
     if kept is None:
-        flash(_("This check is no longer valid (it was confirmed or cancelled already, or more than an hour went "
-                "by). Upload the files again."), "error")
-        return redirect(url_for("staff.transfer_page", site_code=site_code))
+        return _no_longer_valid(site_code)
     mode, files = kept
     try:
         outcome = transfer.carry_out(get_site_store(site_code), g.site, current_app.extensions["questionnaires"],
