@@ -143,11 +143,13 @@ def create_summary_app(summary: Summary, questionnaires: dict, destination: Path
 
 
 def page_list(summary: Summary) -> list[tuple[str, dict]]:
+    """Every page: home, methodology, each state's and site's overview, and a page per scope and year (its
+    months are columns of that page, not pages of their own)."""
     pages = [("summary.home", {}), ("summary.methodology", {})]
     for key, scope in summary.scopes.items():
         if key != "all":
             pages.append(("summary.overview", {"slug": scope.slug}))
-        pages.extend(("summary.period", {"slug": scope.slug, "period": p}) for p in scope.periods)
+        pages.extend(("summary.year", {"slug": scope.slug, "year": year}) for year in scope.years)
     return pages
 
 
@@ -177,7 +179,7 @@ def page_path(endpoint: str, values: dict) -> str:
         return "metodologia.html"
     if endpoint == "summary.overview":
         return f"{values['slug']}/index.html"
-    return f"{values['slug']}/{values['period']}.html"
+    return f"{values['slug']}/{values['year']}.html"
 
 
 def _freeze_part(app: Flask, pages: list[tuple[str, dict]], with_static: bool, tick: Callable[[], None]) -> None:

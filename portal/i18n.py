@@ -8,6 +8,7 @@ import re
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import Babel, format_date, get_locale, gettext as _, to_user_timezone
 
+from . import numbers
 from .questionnaires import localized
 
 
@@ -85,6 +86,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["date_time"] = date_time
+    numbers.init_app(app)  # the ``number`` filter: one way of writing figures everywhere
     app.jinja_env.globals["localized"] = localized
 
     @app.context_processor

@@ -1,6 +1,8 @@
 """The frozen summary opened from its folder (file://) in Debian's chromium, as a coordinator opens it from a
 USB stick: every link of every page leads to a file of the folder, nothing is asked of the network, no
-console error, and the home page and a period page fit a phone."""
+console error, the pages fit a phone (a year's months scroll sideways in their own box), and every chart has a
+visible title, its values written on it and text a phone can read."""
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +20,7 @@ BRAND_BLUE = "rgb(11, 90, 138)"  # the header of summary.css: the stylesheet was
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The demo year's summary (19 sites, 8 states, about 400 pages)."""
+    """The demo's summary (19 sites, 8 states, 2010 and the year in progress: 64 pages)."""
     _app, out, _report = demo_summary(tmp_path_factory)
     return out.resolve()
 
@@ -92,7 +94,15 @@ def test_every_link_of_every_page_leads_to_a_file_of_the_folder(site):
     reached, problems = crawl(site)
     assert not problems, f"{len(problems)} broken links, e.g. {problems[:5]}"
     pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
-    assert len(pages) > 300
+    # a page per scope and year, and an overview per state and site: no page per month
+    records = json.loads((site / "data" / "indicators.json").read_text(encoding="utf-8"))["records"]
+    slugs = {"all": "nacional", "state": "estado-", "site": "sitio-"}
+    folders = {r["scope"]: slugs[r["scope"].partition(":")[0]] + r["scope"].partition(":")[2] for r in records}
+    assert len(folders) == 1 + 8 + 19
+    expected = {"index.html", "metodologia.html"} | {f"{f}/index.html" for f in folders.values() if f != "nacional"}
+    expected |= {f"{folders[r['scope']]}/{r['period']}.html" for r in records if len(r["period"]) == 4}
+    assert {"nacional/2010.html", "nacional/2026.html", "sitio-CDMX-IZT/2026.html"} <= expected
+    assert pages == expected, sorted(pages ^ expected)[:5]
     assert pages <= reached, f"pages no link leads to: {sorted(pages - reached)[:5]}"
     assert {"data/indicators.json", "data/indicators.csv", "static/summary.css", "metodologia.html"} <= reached
     css = (site / "static" / "summary.css").read_text(encoding="utf-8")
@@ -106,16 +116,14 @@ def test_every_link_of_every_page_leads_to_a_file_of_the_folder(site):
 
 
 def sample_pages(root: Path) -> list[str]:
-    """The home page, the methodology, a state's and a site's overview, and a year and a month of each kind
-    of scope (country, state, site): every template the site has."""
+    """The home page, the methodology, a state's and a site's overview, and the years of each kind of scope
+    (country, state, site): every template the site has."""
     pages = ["index.html", "metodologia.html"]
     for pattern in ("nacional", "estado-*", "sitio-*"):
         folder = sorted(root.glob(pattern))[0]
         if (folder / "index.html").is_file():
             pages.append(f"{folder.name}/index.html")
-        years = sorted(p.name for p in folder.glob("[0-9][0-9][0-9][0-9].html"))
-        months = sorted(p.name for p in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].html"))
-        pages += [f"{folder.name}/{years[0]}", f"{folder.name}/{months[len(months) // 2]}"]
+        pages += sorted(f"{folder.name}/{p.name}" for p in folder.glob("[0-9][0-9][0-9][0-9].html"))
     return pages
 
 
@@ -189,20 +197,26 @@ def test_the_site_opens_from_disk_in_chromium_without_network_or_errors(chromium
         page.get_by_role("link", name="indicators.csv").click()
     assert Path(download.value.path()).read_bytes() == (site / "data" / "indicators.csv").read_bytes()
 
-    # a coordinator's way down by clicking: a state, one of its sites, a year, a month, and back home
+    # a coordinator's way down by clicking: a state, one of its sites, its latest year, an earlier year, the
+    # site again from the crumbs, and back home
     page.goto(watch.url("index.html"))
-    steps = [(page.locator("ul.places a").first, r"/estado-\d\d/index\.html"),
-             (page.locator("ul.places a").first, r"/sitio-[A-Z0-9-]+/index\.html"),
-             (page.locator("table.compare a").first, r"/sitio-[A-Z0-9-]+/\d{4}\.html"),
-             (page.locator("nav.periods a").last, r"/sitio-[A-Z0-9-]+/\d{4}-\d\d\.html"),
+    steps = [(page.locator("ul.places").get_by_role("link", name="Ciudad de México"), r"/estado-09/index\.html"),
+             (page.locator("ul.places").get_by_role("link", name="Centro de Salud Iztapalapa"),
+              r"/sitio-CDMX-IZT/index\.html"),
+             (page.locator("table.compare a").first, r"/sitio-[A-Z0-9-]+/2026\.html"),
+             (page.locator("nav.periods a").first, r"/sitio-[A-Z0-9-]+/2010\.html"),
+             (page.locator("nav.crumbs a").last, r"/sitio-[A-Z0-9-]+/index\.html"),
              (page.get_by_role("link", name="Cómo se hacen las cifras").first, r"/metodologia\.html"),
              (page.get_by_role("link", name="Todos los sitios").first, r"/resumen/index\.html")]
     for target, where in steps:
         target.click()
         page.wait_for_load_state()
         assert re.search(where + "$", page.url), (where, page.url)
-        if re.search(r"/\d{4}-\d\d\.html$", page.url):  # a month's page holds every table
-            assert page.locator("table.indicators").count() >= 5
+        if re.search(r"/2010\.html$", page.url):  # a year's page: its figures and answers, a column a month
+            heads = page.locator("table.by-month").first.locator("thead th").all_inner_texts()
+            assert heads[1:] == ["Año 2010", "Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct",
+                                 "Nov", "Dic"], heads
+            assert page.locator("table.by-month").count() == 2
     assert page.url == watch.url("index.html")
 
     assert len(watch.requests) > 20
@@ -211,15 +225,63 @@ def test_the_site_opens_from_disk_in_chromium_without_network_or_errors(chromium
     watch.context.close()
 
 
-def test_home_and_period_pages_fit_a_phone(phone, site):
+def test_pages_fit_a_phone_and_a_years_months_scroll_in_their_own_box(phone, site):
     states = sorted(site.glob("estado-*"))
-    for rel in ("index.html", "nacional/2010-03.html", f"{states[0].name}/2010.html", "metodologia.html"):
+    for rel in ("index.html", "nacional/2010.html", f"{states[0].name}/2010.html", f"{states[0].name}/index.html",
+                "sitio-CDMX-IZT/index.html", "metodologia.html"):
         response = phone.goto((site / rel).as_uri())
         assert response is not None and response.ok, rel
         assert phone.evaluate("window.innerWidth") == 360
         assert no_horizontal_scroll(phone), rel
-    # the comparison tables are wider than a phone: they scroll inside their own box, the page does not
-    phone.goto((site / "nacional/2010-03.html").as_uri())
-    assert phone.locator(".table-wrap").count() >= 1
+    # twelve months are wider than a phone: the table scrolls inside its own box, the page does not, and the
+    # names of the rows stay in view while the months go by
+    phone.goto((site / "nacional/2010.html").as_uri())
+    box = phone.locator(".months-wrap").first
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth + 100")
+    name = box.locator("th[scope=row]").first
+    december = box.locator("thead th").last
+    before = name.bounding_box()
+    assert december.inner_text() == "Dic" and december.bounding_box()["x"] > 360
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    after, last = name.bounding_box(), december.bounding_box()
+    assert after["x"] == pytest.approx(before["x"], abs=1) and after["width"] == pytest.approx(before["width"])
+    assert 0 <= last["x"] and last["x"] + last["width"] <= 360 + 1
     assert no_horizontal_scroll(phone)
+    assert not phone.console_errors, phone.console_errors
+
+
+CHARTS = """() => [...document.querySelectorAll('main svg')].map(svg => {
+  const figure = svg.closest('figure'), caption = figure && figure.querySelector('figcaption');
+  const texts = [...svg.querySelectorAll('text')];
+  return {caption: caption && caption.offsetHeight > 0 ? caption.innerText.trim() : null,
+          labels: texts.filter(t => !t.classList.contains('value')).map(t => t.textContent),
+          values: texts.filter(t => t.classList.contains('value')).map(t => t.textContent),
+          bars: svg.querySelectorAll('rect').length,
+          smallest: Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))};
+})"""
+
+
+def test_every_chart_has_a_visible_title_its_values_and_text_a_phone_can_read(phone, site):
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    seen = 0
+    for rel in pages:
+        phone.goto((site / rel).as_uri())
+        charts = phone.evaluate(CHARTS)
+        if rel.endswith("2010.html") or rel == "index.html" or rel.endswith("/index.html"):
+            assert len(charts) == 4, rel  # a year's figures (an overview shows its latest year's)
+        for chart in charts:
+            seen += 1
+            assert chart["caption"], (rel, chart)  # a title written on the page, not a tooltip
+            assert chart["labels"] and len(chart["values"]) == len(chart["labels"]), (rel, chart)
+            assert all(v.strip() for v in chart["values"]) and chart["bars"] <= len(chart["values"]), (rel, chart)
+            assert chart["smallest"] >= 12, (rel, chart["caption"], chart["smallest"])
+    assert seen > 100
+    # a chart says what the table beside it says: the men who joined each month of 2010, in the whole country
+    phone.goto((site / "nacional/2010.html").as_uri())
+    enrolment = phone.evaluate(CHARTS)[0]
+    assert enrolment["caption"] == "Hombres que ingresaron, mes por mes, 2010"
+    row = phone.locator("table.by-month tr", has=phone.locator("th", has_text=re.compile("^Hombres que ingresaron$")))
+    cells = row.locator("td").all_inner_texts()
+    assert enrolment["labels"] == ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
+    assert enrolment["values"] == cells[1:] and cells[0] == "1,257"  # the year's 1,257 men, as PRODUCT.md says
     assert not phone.console_errors, phone.console_errors

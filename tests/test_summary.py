@@ -43,6 +43,7 @@ BREAKDOWN_VALUES = {
     "exit_reason": ("completed", "dropped_out", "transferred", "other"),
 }
 YEAR = 2025
+MONTHS = ("Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic")
 MAN_CODE = re.compile(rb"SITE-[A-C]-\d{4}-\d{4}")
 PLANTED = re.compile(rb"XQZ", re.IGNORECASE)  # in every free-text answer of the crafted data
 
@@ -199,11 +200,12 @@ def demo(tmp_path_factory):
 # --- reading the output back ----------------------------------------------------------------------------------
 
 class Tables(HTMLParser):
-    """Every table of a page: its caption and its rows, each cell as (text, CSS classes inside it)."""
+    """Every table of a page: its caption and its rows, each cell as (text, CSS classes inside it). A breakdown's
+    cell holds the men and, in a ``pct`` part of its own, their percent: ``own`` and ``pct`` hold the two."""
 
     def __init__(self, html):
         super().__init__()
-        self.tables, self.cell, self.in_caption = [], None, False
+        self.tables, self.cell, self.in_caption, self.pct_depth = [], None, False, 0
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
@@ -215,41 +217,86 @@ class Tables(HTMLParser):
         elif tag == "tr" and self.tables:
             self.tables[-1]["rows"].append([])
         elif tag in ("td", "th") and self.tables:
-            self.cell = {"text": "", "classes": classes}
+            self.cell = {"text": "", "classes": classes, "own": {"text": "", "classes": set()},
+                         "pct": {"text": "", "classes": set()}}
             self.tables[-1]["rows"][-1].append(self.cell)
         elif self.cell is not None:
+            if tag == "span" and (self.pct_depth or "pct" in classes):
+                self.pct_depth += 1
             self.cell["classes"] |= classes
+            self.cell["pct" if self.pct_depth else "own"]["classes"] |= classes - {"pct"}
 
     def handle_endtag(self, tag):
         if tag == "caption":
             self.in_caption = False
         elif tag in ("td", "th"):
-            self.cell = None
+            self.cell, self.pct_depth = None, 0
+        elif tag == "span" and self.pct_depth:
+            self.pct_depth -= 1
 
     def handle_data(self, data):
         if self.in_caption:
             self.tables[-1]["caption"] += data
         elif self.cell is not None:
             self.cell["text"] += data
+            self.cell["pct" if self.pct_depth else "own"]["text"] += data
+
+    @staticmethod
+    def headers(table):
+        return [c["text"].strip() for c in table["rows"][0]] if table["rows"] else []
 
     def row(self, label):
-        """The cells after the row heading ``label`` (the only row with it)."""
+        """The cells after the row heading ``label`` (the only row with it; a section's heading is no row)."""
         found = [row[1:] for table in self.tables for row in table["rows"]
-                 if row and row[0]["text"].strip() == label]
+                 if len(row) > 1 and row[0]["text"].strip() == label]
         assert len(found) == 1, (label, len(found))
         return found[0]
 
-    def breakdown(self, labels):
-        """{label: (count cell, percent cell)} of the table whose rows are exactly these answers."""
+    def at(self, label, column):
+        """The cell of the row ``label`` in the column headed ``column`` (a year's "Año 2025", a month's "Sep")."""
+        found = [row[self.headers(table).index(column)] for table in self.tables if column in self.headers(table)
+                 for row in table["rows"][1:] if len(row) > 1 and row[0]["text"].strip() == label]
+        assert len(found) == 1, (label, column, len(found))
+        return found[0]
+
+    def column(self, column):
+        """Every cell under the heading ``column``, in every table that has it."""
+        return [row[self.headers(table).index(column)] for table in self.tables if column in self.headers(table)
+                for row in table["rows"][1:] if len(row) > self.headers(table).index(column)]
+
+    def breakdown(self, labels, column):
+        """{label: (men, percent)} in the column ``column`` of the section whose rows are exactly these answers."""
         for table in self.tables:
-            heads = [row[0]["text"].strip() for row in table["rows"][1:]]
-            if heads == labels:
-                return {row[0]["text"].strip(): (row[1], row[2]) for row in table["rows"][1:]}
-        raise AssertionError(f"no table with the rows {labels}")
+            sections, rows = [], []
+            for row in table["rows"][1:] + [[None]]:
+                if len(row) == 1:  # a section's heading (or the end): the rows before it are a section
+                    sections.append(rows)
+                    rows = []
+                else:
+                    rows.append(row)
+            for rows in sections:
+                if [row[0]["text"].strip() for row in rows] == labels:
+                    i = self.headers(table).index(column)
+                    return {row[0]["text"].strip(): (row[i]["own"], row[i]["pct"]) for row in rows}
+        raise AssertionError(f"no section with the rows {labels}")
 
 
-def choice_labels(app, qid, name):
-    return [c.label["es"] for c in app.extensions["questionnaires"][qid].question(name).choices]
+# what the summary's tables call the answers of each breakdown: the men in the third person, never the
+# questionnaires' wording
+PUBLIC_LABELS = {
+    "referral_source": ("Un amigo, familiar o conocido", "Una invitación a su pareja", "Lo envió el centro de salud",
+                        "Lo envió un juez, el Ministerio Público u otra autoridad",
+                        "Radio, televisión, internet o un cartel", "Lo buscó por su cuenta", "Otra forma"),
+    "main_reason": ("Mejorar la relación con su familia", "Dejar atrás la violencia", "Su pareja se lo pidió",
+                    "Un asunto legal (juez o Ministerio Público)", "Otra razón"),
+    "risk_level": ("Riesgo bajo", "Riesgo medio", "Riesgo alto"),
+    "exit_reason": ("Terminó el programa", "Abandonó el programa", "Se cambió a otra sede o servicio", "Otra razón"),
+}
+
+
+def public_labels(name):
+    """{answer: the label the summary's tables show}."""
+    return dict(zip(BREAKDOWN_VALUES[name], PUBLIC_LABELS[name]))
 
 
 def record_of(data, scope, period):
@@ -436,29 +483,29 @@ def test_publish_changes_nothing_but_the_hidden_values():
 # --- the frozen site of the crafted data ----------------------------------------------------------------------
 
 def test_small_cells_show_as_fewer_than_k_and_their_complement_is_hidden(crafted):
-    app, out, data = crafted["app"], crafted["out"], crafted["json"]
-    reasons = dict(zip(BREAKDOWN_VALUES["main_reason"], choice_labels(app, "intake", "main_reason")))
-    referrals = dict(zip(BREAKDOWN_VALUES["referral_source"], choice_labels(app, "intake", "referral_source")))
+    out, data = crafted["out"], crafted["json"]
+    reasons, referrals = public_labels("main_reason"), public_labels("referral_source")
     rows = {row["key"]: row for row in csv_rows(out) if (row["scope"], row["period"]) == ("site:SITE-A", "2025-09")}
 
-    for scope, page in (("site:SITE-A", "sitio-SITE-A/2025-09.html"), ("state:09", "estado-09/2025-09.html"),
-                        ("all", "nacional/2025-09.html")):
-        html = (out / page).read_text(encoding="utf-8")
-        tables = Tables(html)
-        count, share = tables.breakdown(list(reasons.values()))[reasons["other"]]  # 1 man
-        assert count["text"].strip() == "<5" and share["text"].strip() == "<5"
-        count, share = tables.breakdown(list(reasons.values()))[reasons["stop_violence"]]  # 5 men, its complement
+    # September, a column of each scope's page for 2025
+    for scope, page in (("site:SITE-A", "sitio-SITE-A/2025.html"), ("state:09", "estado-09/2025.html"),
+                        ("all", "nacional/2025.html")):
+        tables = Tables((out / page).read_text(encoding="utf-8"))
+        count, share = tables.breakdown(list(reasons.values()), "Sep")[reasons["other"]]  # 1 man
+        assert count["text"].strip() == "<5" and "hidden-small" in count["classes"] and not share["text"].strip()
+        count, share = tables.breakdown(list(reasons.values()), "Sep")[reasons["stop_violence"]]  # 5: its complement
         assert "hidden-complement" in count["classes"] and not re.search(r"\d", count["text"] + share["text"])
-        count, share = tables.breakdown(list(reasons.values()))[reasons["improve_family"]]
+        count, share = tables.breakdown(list(reasons.values()), "Sep")[reasons["improve_family"]]
         assert count["text"].strip() == "6" and pct_shown(share["text"], 50.0)
         for small in ("health_staff", "media", "other"):  # 3, 1 and 1 men
-            count, share = tables.breakdown(list(referrals.values()))[referrals[small]]
-            assert count["text"].strip() == "<5" and share["text"].strip() == "<5"
-        count, share = tables.breakdown(list(referrals.values()))[referrals["friends"]]  # three hidden: no complement
-        assert count["text"].strip() == "7" and pct_shown(share["text"], 58.3)
-        assert tables.row("Hombres que ingresaron")[0]["text"].strip() == "12"
-        for hidden_pct in (41.7, 25.0, 8.3):  # 5, 3 and 1 of 12 men: not in a table, not in a chart
-            assert not pct_shown(html, hidden_pct), (page, hidden_pct)
+            count, share = tables.breakdown(list(referrals.values()), "Sep")[referrals[small]]
+            assert count["text"].strip() == "<5" and not share["text"].strip()
+        count, share = tables.breakdown(list(referrals.values()), "Sep")[referrals["friends"]]  # three hidden: no
+        assert count["text"].strip() == "7" and pct_shown(share["text"], 58.3)              # complement needed
+        assert tables.at("Hombres que ingresaron", "Sep")["text"].strip() == "12"
+        september = " ".join(c["text"] for c in tables.column("Sep"))
+        for hidden_pct in (41.7, 25.0, 8.3):  # 5, 3 and 1 of 12 men: not in September's column
+            assert not pct_shown(september, hidden_pct), (page, hidden_pct)
 
         record = record_of(data, scope, "2025-09")
         assert record["enrolled"] == 12
@@ -479,9 +526,9 @@ def test_small_cells_show_as_fewer_than_k_and_their_complement_is_hidden(crafted
     assert rows["enrolled"]["value"] == "12" and rows["main_reason.legal.count"]["value"] == "0"
 
     # One man joined SITE-B in November: the page shows <5, and his high risk cannot be read from its zeros.
-    tables = Tables((out / "sitio-SITE-B" / "2025-11.html").read_text(encoding="utf-8"))
-    assert tables.row("Hombres que ingresaron")[0]["text"].strip() == "<5"
-    risk = tables.breakdown(choice_labels(app, "facilitator_intake", "risk_level"))
+    tables = Tables((out / "sitio-SITE-B" / "2025.html").read_text(encoding="utf-8"))
+    assert tables.at("Hombres que ingresaron", "Nov")["text"].strip() == "<5"
+    risk = tables.breakdown(list(PUBLIC_LABELS["risk_level"]), "Nov")
     shown = [count["text"].strip() for count, _share in risk.values()]
     assert shown.count("<5") == 1 and shown.count("0") == 1 and not re.search(r"\d", "".join(shown).replace("0", "")
                                                                                         .replace("<5", ""))
@@ -568,7 +615,7 @@ def test_indicators_json_agrees_with_the_indicator_module(dataset, request):
     assert data["data_as_of"] == report.data_as_of
 
 
-def test_every_scope_has_its_year_and_months_and_a_page_for_each(crafted):
+def test_every_scope_has_its_years_and_months_and_a_page_for_each_year(crafted):
     out, data = crafted["out"], crafted["json"]
     periods = {}
     for record in data["records"]:
@@ -583,23 +630,36 @@ def test_every_scope_has_its_year_and_months_and_a_page_for_each(crafted):
         months = sorted(p for p in found if len(p) == 7)
         assert {f"2025-{m:02d}" for m in range(first[scope], last[scope] + 1)} <= set(months), scope
         assert months[-1] == f"2025-{last[scope]:02d}", scope  # no month after the scope's latest record
+        # a page per year, its months as columns up to the scope's latest record; no page per month
         pages = {p.stem for p in (out / slugs[scope]).glob("*.html") if p.stem != "index"}
-        assert pages == set(found), scope
+        assert pages == {p for p in found if len(p) == 4}, scope
+        tables = Tables((out / slugs[scope] / "2025.html").read_text(encoding="utf-8"))
+        by_month = [t for t in tables.tables if t["caption"] == "Cifras de 2025, mes por mes"]
+        assert len(by_month) == 1, scope
+        assert tables.headers(by_month[0])[1:] == ["Año 2025"] + [MONTHS[int(m[5:]) - 1] for m in months], scope
     assert data["data_as_of"] == "2025-11-11"
     assert (out / "estado-09" / "index.html").is_file() and (out / "sitio-SITE-A" / "index.html").is_file()
     overview = (out / "estado-14" / "index.html").read_text(encoding="utf-8")
     assert "Centro de Salud B" in overview and "Centro Comunitario C" in overview  # a new site is listed
     assert "Centro de Salud A" in (out / "estado-09" / "index.html").read_text(encoding="utf-8")
 
-    # a month beyond a child's data: the child is named without a link, its dashes explained
-    page = (out / "estado-14" / "2025-11.html").read_text(encoding="utf-8")
+    # a year without a child's data: the child is named without a link, its dashes explained
+    page = (out / "estado-14" / "2025.html").read_text(encoding="utf-8")
     rows = {re.sub(r"<[^>]+>", "", row).split(" (")[0]: row for row in re.findall(r'<th scope="row">(.*?)</th>', page)}
-    assert rows["Centro de Salud B"] == '<a href="../sitio-SITE-B/2025-11.html">Centro de Salud B</a>'
+    assert rows["Centro de Salud B"] == '<a href="../sitio-SITE-B/2025.html">Centro de Salud B</a>'
     assert rows["Centro Comunitario C"] == \
         'Centro Comunitario C <span class="muted">(sin datos registrados en este periodo)</span>'
-    national = (out / "nacional" / "2025-11.html").read_text(encoding="utf-8")
-    assert "Ciudad de México <span class=\"muted\">(sin datos registrados en este periodo)</span>" in national
-    assert "../estado-09/2025-11.html" not in national and "../estado-14/2025-11.html" in national
+    national = (out / "nacional" / "2025.html").read_text(encoding="utf-8")
+    assert '<a href="../estado-09/2025.html">Ciudad de México</a>' in national
+    assert '<a href="../estado-14/2025.html">Jalisco</a>' in national
+
+    # a state's and a site's front page show their latest year right away, and link to every year
+    for folder in ("estado-09", "sitio-SITE-B"):
+        overview = (out / folder / "index.html").read_text(encoding="utf-8")
+        assert "2025, el año más reciente" in overview and '<a href="../' + folder + '/2025.html">2025</a>' in overview
+        assert "Cifras de 2025, mes por mes" in overview and overview.count('<figure class="chart">') == 4
+    assert "Todos los sitios en 2025, el año más reciente" in (out / "index.html").read_text(encoding="utf-8")
+    assert "Cifras de 2025" not in (out / "sitio-SITE-C" / "index.html").read_text(encoding="utf-8")  # no data
 
 
 def test_indicators_csv_holds_the_same_as_the_json(crafted):
@@ -632,10 +692,10 @@ def test_the_zip_holds_the_folder_and_the_checksums_verify(crafted, tmp_path):
 
     copy_of = tmp_path / "copia"
     shutil.copytree(out, copy_of)
-    page = copy_of / "sitio-SITE-A" / "2025-09.html"
+    page = copy_of / "sitio-SITE-A" / "2025.html"
     page.write_text(page.read_text(encoding="utf-8").replace(">12<", ">13<", 1), encoding="utf-8")
     check = sha256sum_check(copy_of)
-    assert check.returncode != 0 and "sitio-SITE-A/2025-09.html: FAILED" in check.stdout
+    assert check.returncode != 0 and "sitio-SITE-A/2025.html: FAILED" in check.stdout
     (copy_of / "data" / "indicators.csv").unlink()
     assert sha256sum_check(copy_of).returncode != 0
 
@@ -647,13 +707,17 @@ def test_pages_are_in_spanish(crafted):
     methodology = (out / "metodologia.html").read_text(encoding="utf-8")
     assert "<h1>Cómo se hacen las cifras</h1>" in methodology and "k = 5" in methodology
     english = ["All sites", "How the figures are made", "Men who joined", "Sessions held", "Breakdowns", "hidden<",
-               "Charts", "Data up to", "Year by year", "fewer than"]
+               "Charts", "Data up to", "Year by year", "fewer than", "month by month", "latest year", ">Year "]
+    # the answers are named for the public, not as the questionnaires word them for a man or a facilitator
+    questionnaire_words = ["explíquelo", "Observaciones", "Me lo recomendó", "Me envió", "mi familia", "Mi pareja"]
     for rel in files_of(out):
         if rel.endswith(".html"):
             html = (out / rel).read_text(encoding="utf-8")
             assert '<html lang="es">' in html, rel
             assert not [word for word in english if word in html], rel
-    assert "Septiembre de 2025" in (out / "sitio-SITE-A" / "2025-09.html").read_text(encoding="utf-8")
+            assert not [words for words in questionnaire_words if words in html], rel
+    year = (out / "sitio-SITE-A" / "2025.html").read_text(encoding="utf-8")
+    assert '<abbr title="Septiembre de 2025">Sep</abbr>' in year and "Año 2025" in year
 
 
 def test_the_summary_app_holds_the_summary_pages_alone(crafted):
@@ -691,11 +755,10 @@ def test_freeze_command_prints_spanish_and_applies_k(crafted, tmp_path):
     record = record_of(data, "site:SITE-A", "2025-09")
     assert record["referral_source"]["health_staff"] == {"count": 3, "pct": 25.0}  # 3 men: shown when k = 3
     assert record["referral_source"]["other"]["count"] is None  # 1 man: still hidden
-    html = (tmp_path / "k3" / "sitio-SITE-A" / "2025-09.html").read_text(encoding="utf-8")
+    html = (tmp_path / "k3" / "sitio-SITE-A" / "2025.html").read_text(encoding="utf-8")
     assert "&lt;3" in html and "&lt;5" not in html
-    referrals = dict(zip(BREAKDOWN_VALUES["referral_source"], choice_labels(crafted["app"], "intake",
-                                                                            "referral_source")))
-    count, share = Tables(html).breakdown(list(referrals.values()))[referrals["health_staff"]]
+    referrals = public_labels("referral_source")
+    count, share = Tables(html).breakdown(list(referrals.values()), "Sep")[referrals["health_staff"]]
     assert count["text"].strip() == "3" and pct_shown(share["text"], 25.0)
     assert "k = 3" in (tmp_path / "k3" / "metodologia.html").read_text(encoding="utf-8")
 
@@ -766,8 +829,8 @@ def test_a_rebuild_renders_only_the_pages_that_changed(app, tmp_path):
     after = snapshot(out)
     changed = {rel for rel in after if after[rel][1] != before[rel][1]}
     touched = {rel for rel in after if after[rel][0] != before[rel][0]}
-    for rel in ("sitio-SITE-A/2025-10.html", "sitio-SITE-A/2025.html", "sitio-SITE-A/index.html",
-                "estado-09/2025-10.html", "estado-09/2025.html", "nacional/2025-10.html", "nacional/2025.html",
+    for rel in ("sitio-SITE-A/2025.html", "sitio-SITE-A/index.html", "estado-09/2025.html", "estado-09/index.html",
+                "nacional/2025.html",
                 "index.html", "data/indicators.json", "data/indicators.csv", "SHA256SUMS"):
         assert rel in changed, rel
     other_state = {rel for rel in after if rel.startswith(("estado-14/", "sitio-SITE-B/"))}
@@ -782,43 +845,45 @@ def test_a_rebuild_renders_only_the_pages_that_changed(app, tmp_path):
     data = json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))
     assert record_of(data, "site:SITE-A", "2025-10")["sessions_held"] == 5
     assert record_of(data, "all", "2025-10")["sessions_held"] == 5 + 4
-    tables = Tables((out / "sitio-SITE-A" / "2025-10.html").read_text(encoding="utf-8"))
-    assert tables.row("Sesiones realizadas")[0]["text"].strip() == "5"
+    tables = Tables((out / "sitio-SITE-A" / "2025.html").read_text(encoding="utf-8"))
+    assert tables.at("Sesiones realizadas", "Oct")["text"].strip() == "5"
     assert sha256sum_check(out).returncode == 0
     with zipfile.ZipFile(third.zip_path) as archive:
-        assert archive.read("resumen/sitio-SITE-A/2025-10.html") == (out / "sitio-SITE-A" / "2025-10.html").read_bytes()
+        assert archive.read("resumen/sitio-SITE-A/2025.html") == (out / "sitio-SITE-A" / "2025.html").read_bytes()
         assert archive.read("resumen/SHA256SUMS") == (out / "SHA256SUMS").read_bytes()
 
     # a page lost from the folder comes back
-    (out / "sitio-SITE-B" / "2025-10.html").unlink()
+    (out / "sitio-SITE-B" / "2025.html").unlink()
     freeze(app, out)
-    assert (out / "sitio-SITE-B" / "2025-10.html").read_bytes() == before["sitio-SITE-B/2025-10.html"][1]
+    assert (out / "sitio-SITE-B" / "2025.html").read_bytes() == before["sitio-SITE-B/2025.html"][1]
 
     # a page changed by hand is written again, not vouched for by the new manifest; a file slipped into the
     # folder (or its data/) is removed
-    edited = out / "sitio-SITE-B" / "2025-09.html"
+    edited = out / "sitio-SITE-B" / "index.html"
     edited.write_text(edited.read_text(encoding="utf-8").replace("</h1>", " (cifras corregidas)</h1>", 1),
                       encoding="utf-8")
     (out / "data" / "notas.txt").write_text("SITE-B-2025-0001", encoding="utf-8")
     (out / "sitio-SITE-B" / "extra.html").write_text("<p>hola</p>", encoding="utf-8")
     rebuilt = freeze(app, out)
-    assert edited.read_bytes() == before["sitio-SITE-B/2025-09.html"][1]
+    assert edited.read_bytes() == before["sitio-SITE-B/index.html"][1]
     assert not (out / "data" / "notas.txt").exists() and not (out / "sitio-SITE-B" / "extra.html").exists()
     assert rebuilt.rendered < rebuilt.pages
     assert sha256sum_check(out).returncode == 0
     with zipfile.ZipFile(rebuilt.zip_path) as archive:
-        assert archive.read("resumen/sitio-SITE-B/2025-09.html") == edited.read_bytes()
+        assert archive.read("resumen/sitio-SITE-B/index.html") == edited.read_bytes()
         assert "resumen/data/notas.txt" not in archive.namelist()
 
 
-def test_a_rebuild_after_a_questionnaire_label_changes_shows_the_new_label_everywhere(app, tmp_path):
-    """Staff reword an answer in forms/intake.yaml and run the freeze again: no page keeps the old words."""
+def test_the_summary_names_answers_in_its_own_words_whatever_the_questionnaire_says(app, tmp_path):
+    """Staff reword an answer in forms/intake.yaml and run the freeze again: the public tables keep their own
+    label for it (a man's first-person wording never reaches them), and every page is still the summary's."""
     fill_sites(app)
     out = tmp_path / "resumen"
     result = app.test_cli_runner().invoke(args=["freeze", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    old = "Me lo recomendó un amigo, un familiar o un conocido"
-    assert old in (out / "sitio-SITE-B" / "2025-10.html").read_text(encoding="utf-8")
+    old, public = "Me lo recomendó un amigo, un familiar o un conocido", "Un amigo, familiar o conocido"
+    page = (out / "sitio-SITE-B" / "2025.html").read_text(encoding="utf-8")
+    assert public in page and old not in page
     forms = tmp_path / "forms"
     shutil.copytree(FORMS_FOLDER, forms)
     intake = (forms / "intake.yaml").read_text(encoding="utf-8")
@@ -827,10 +892,10 @@ def test_a_rebuild_after_a_questionnaire_label_changes_shows_the_new_label_every
     reworded = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "FORMS_FOLDER": str(forms)})
     result = reworded.test_cli_runner().invoke(args=["freeze", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    stale = [rel for rel in files_of(out) if rel.endswith(".html") and old in (out / rel).read_text(encoding="utf-8")]
-    assert not stale, f"{len(stale)} pages still show the old label, e.g. {stale[:3]}"
-    assert "Por recomendación de alguien cercano" in (out / "sitio-SITE-B" / "2025-10.html").read_text(
-        encoding="utf-8")
+    pages = [(out / rel).read_text(encoding="utf-8") for rel in files_of(out) if rel.endswith(".html")]
+    assert not [html for html in pages if old in html or "Por recomendación de alguien cercano" in html]
+    assert public in (out / "sitio-SITE-B" / "2025.html").read_text(encoding="utf-8")
+    assert sha256sum_check(out).returncode == 0
 
 
 def test_two_summaries_built_in_turn_each_keep_a_zip_equal_to_their_folder(app, tmp_path):
@@ -841,8 +906,8 @@ def test_two_summaries_built_in_turn_each_keep_a_zip_equal_to_their_folder(app, 
     freeze(app, usual, k=5)
     freeze(app, other, k=3)
     report = freeze(app, usual, k=3)  # now the pages of `usual` are those `other` has
-    assert (usual / "sitio-SITE-B" / "2025-11.html").read_bytes() == \
-        (other / "sitio-SITE-B" / "2025-11.html").read_bytes()
+    assert (usual / "sitio-SITE-B" / "2025.html").read_bytes() == \
+        (other / "sitio-SITE-B" / "2025.html").read_bytes()
     with zipfile.ZipFile(report.zip_path) as archive:
         stale = [rel for rel in files_of(usual) if archive.read(f"resumen/{rel}") != (usual / rel).read_bytes()]
     assert not stale, stale[:5]

@@ -72,6 +72,34 @@ BREAKDOWN_TITLES = {
 # the few columns of the tables that compare years, states or sites
 COMPARE = ("enrolled", "attended_any_pct", "attended_13_plus_pct", "attended_over_75_pct", "sessions_held", "exits")
 
-# short names for the bars of the exits chart (the tables use the questionnaire's full wording)
+# what the public tables call each answer of a breakdown: about the men, in the third person, never the
+# questionnaires' own wording (a man's "Me lo recomendó un amigo", a facilitator's "explíquelo en Observaciones")
+CHOICE_LABELS = {
+    "referral_source": {
+        "friends": _l("A friend, relative or acquaintance"),
+        "partner_invitation": _l("An invitation to his partner"),
+        "health_staff": _l("Sent by the health centre"),
+        "justice": _l("Sent by a judge, the public prosecutor or another authority"),
+        "media": _l("Radio, TV, the internet or a poster"),
+        "self": _l("Looked for it himself"),
+        "other": _l("Another way"),
+    },
+    "main_reason": {
+        "improve_family": _l("To improve his family relationships"),
+        "stop_violence": _l("To leave violence behind"),
+        "partner_request": _l("His partner asked him to"),
+        "legal": _l("A legal matter (judge or public prosecutor)"),
+        "other": _l("Another reason"),
+    },
+    "risk_level": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
+    "exit_reason": {
+        "completed": _l("Completed the program"),
+        "dropped_out": _l("Dropped out of the program"),
+        "transferred": _l("Moved to another site or service"),
+        "other": _l("Another reason"),
+    },
+}
+
+# short names for the bars of the exits chart
 EXIT_REASON_SHORT = {"completed": _l("Completed"), "dropped_out": _l("Dropped out"), "transferred": _l("Transferred"),
                      "other": _l("Other reason")}

@@ -1,9 +1,12 @@
-"""The summary pages: home, one overview per scope, one page per scope and period, methodology.
+"""The summary pages: home, one overview per scope, one page per scope and year, methodology.
 
-Some twenty thousand pages are rendered per build, so the words that repeat
-(translations, month names, the year's enrolment chart) are worked out once
-per build, and links between pages are written as relative paths here rather
-than through ``url_for`` (every page but the home page sits one folder down).
+A year's page carries its months as columns: every figure of the scope by month
+and for the whole year, its charts and its breakdowns; the home page and each
+state's and site's overview show their latest year the same way, with links to
+the other years. Some two thousand pages are rendered per national build, so the
+words that repeat (translations, month names, charts) are worked out once per
+build, and links between pages are written as relative paths here rather than
+through ``url_for`` (every page but the home page sits one folder down).
 """
 from __future__ import annotations
 
@@ -14,12 +17,12 @@ from flask import abort, current_app, render_template
 from flask_babel import gettext
 from markupsafe import Markup
 
-from ..charts import grouped_bars
+from ..charts import bar_chart
 from ..i18n import month_name, short_date
 from ..indicators import BREAKDOWNS
-from ..questionnaires import localized
+from ..numbers import number
 from . import bp
-from .labels import BREAKDOWN_TITLES, COMPARE, EXIT_REASON_SHORT, SECTIONS
+from .labels import BREAKDOWN_TITLES, CHOICE_LABELS, COMPARE, EXIT_REASON_SHORT, SECTIONS
 from .model import Record, Scope, Summary
 
 KINDS = {key: kind for _title, rows in SECTIONS for key, kind, _label, _definition in rows}
@@ -47,14 +50,9 @@ def month(period: str, with_year: bool = True) -> str:
     return once(("m", period, with_year), lambda: month_name(period, with_year=with_year))
 
 
-def period_label(period: str) -> str:
-    return month(period) if len(period) == 7 else period
-
-
-def number(value: float | int, kind: str) -> str:
-    if kind == "count":
-        return f"{value:,}"
-    return f"{value:.1f} %" if kind == "pct" else f"{value:.1f}"
+def short_month(period: str) -> str:
+    """'Sep' for a month's column or bar."""
+    return month(period, with_year=False)[:3]
 
 
 def cell(record: Record | None, path: str, kind: str) -> Markup:
@@ -72,23 +70,34 @@ def cell(record: Record | None, path: str, kind: str) -> Markup:
     return Markup(number(value, kind))
 
 
-def link(base: str, scope: Scope | str | None = None, period: str | None = None) -> str:
+def answer_cell(record: Record, breakdown: str, choice: str) -> Markup:
+    """A breakdown's answer: the men, and under it their percent (left out when the count is hidden, or when
+    there is none to compute)."""
+    count = cell(record, f"{breakdown}.{choice}.count", "count")
+    path = f"{breakdown}.{choice}.pct"
+    if f"{breakdown}.{choice}.count" in record.hidden or (path not in record.hidden and
+                                                           record.values[breakdown][choice]["pct"] is None):
+        return count
+    return Markup('%s<span class="pct">%s</span>') % (count, cell(record, path, "pct"))
+
+
+def link(base: str, scope: Scope | str | None = None, year: str | None = None) -> str:
     """A relative link from a page whose folder is ``base`` ('' or '../') to another page."""
     if scope is None:
         return f"{base}index.html"
     slug = scope if isinstance(scope, str) else scope.slug
-    return f"{base}{slug}/{period}.html" if period else f"{base}{slug}/index.html"
+    return f"{base}{slug}/{year}.html" if year else f"{base}{slug}/index.html"
 
 
-def crumbs(scope: Scope) -> list[dict]:
-    """The way up: country, state, site."""
+def crumbs(scope: Scope, year: str | None = None) -> list[dict]:
+    """The way up: country, state, site (and the year, on a year's page); the last one is the page itself."""
     chain, key = [], scope.key
     while key:
         s = summary().scopes[key]
         chain.append({"name": _("All sites") if key == "all" else s.name,
                       "href": link("../") if key == "all" else link("../", s)})
         key = s.parent
-    return list(reversed(chain))
+    return list(reversed(chain)) + ([{"name": year, "href": None}] if year else [])
 
 
 def compare_table(rows: list[tuple[str, str, Record | None]], note: str | None = None) -> dict:
@@ -112,18 +121,6 @@ def child_kind(scope: Scope) -> str | None:
     return {"all": _("States"), "state": _("Sites")}.get(scope.kind)
 
 
-def overview_context(scope: Scope, base: str = "../") -> dict:
-    s = summary()
-    years = compare_table([(year, link(base, scope, year), s.records.get((scope.key, year)))
-                           for year in reversed(scope.years)])
-    children = [{"name": s.scopes[key].name, "href": link(base, s.scopes[key]),
-                 "last_day": short_date(s.scopes[key].last_day) if s.scopes[key].last_day else "—"}
-                for key in scope.children]
-    return {"title": scope_title(scope), "crumbs": crumbs(scope) if scope.parent else [],
-            "last_day": short_date(scope.last_day) if scope.last_day else None,
-            "years": years, "children": children, "child_kind": child_kind(scope)}
-
-
 def hidden_or(record: Record, path: str, value):
     """A bar's value, or the text that stands in for a hidden one."""
     why = record.hidden.get(path)
@@ -132,85 +129,99 @@ def hidden_or(record: Record, path: str, value):
     return _("hidden") if why == "complement" else value
 
 
-def nice_ceiling(value: int) -> int:
-    """A round top for a count axis: 4, 10, 20, 40, 100, ..."""
-    top = 4
-    while top < value:
-        top = top * 5 // 2 if str(top)[0] == "4" else top * 2
-    return top
+def enrolment_chart(scope: Scope, year: str) -> dict:
+    """Men who joined, month by month."""
+    months = scope.months[year]
+    records = [summary().records[(scope.key, m)] for m in months]
+    return {"title": _("Men who joined, month by month, %(year)s", year=year),
+            "svg": bar_chart([(short_month(m), hidden_or(r, "enrolled", r.values["enrolled"]))
+                              for m, r in zip(months, records)], _("Men who joined, month by month, %(year)s",
+                                                                  year=year))}
 
 
-def enrolment_chart(scope: Scope, year: str) -> str:
-    """Men who joined, month by month: the same on every page of the year."""
-    def make() -> str:
-        months = scope.months[year]
-        records = [summary().records[(scope.key, m)] for m in months]
-        values = [hidden_or(record, "enrolled", record.values["enrolled"]) for record in records]
-        top = nice_ceiling(max((v for v in values if isinstance(v, int)), default=0))
-        return grouped_bars([month(m, with_year=False)[:3] for m in months], [(_("Men who joined"), values)],
-                            _("Men who joined, month by month, %(year)s", year=year), max_value=top, unit="",
-                            width=480)
-    return once(("enrolment", scope.key, year), make)
-
-
-def charts(scope: Scope, period: str, record: Record) -> list[str]:
+def year_charts(scope: Scope, year: str, record: Record) -> list[dict]:
+    """The year's charts, each with the title the page shows above it."""
     v = record.values
     funnel = [hidden_or(record, "enrolled", 100.0 if v["enrolled"] else None)]
     funnel += [hidden_or(record, key, v[key]) for key in ("attended_any_pct", "attended_13_plus_pct",
                                                            "attended_over_75_pct")]
+    funnel_labels = once(("funnel",), lambda: [_("Joined"), _("1 session or more"), _("13 or more"),
+                                               _("More than 75%")])
     reasons = list(BREAKDOWNS["exit_reason"])
     exits = [hidden_or(record, f"exit_reason.{r}.count", v["exit_reason"][r]["count"]) for r in reasons]
     recognition = [hidden_or(record, key, v[key]) for key in ("recognition_intake_mean", "recognition_exit_mean")]
+    titles = [_("Staying in the program: percent of the men who joined in %(period)s", period=year),
+              _("Men who left in %(year)s, by reason", year=year),
+              _("Behaviours recognised as violence (mean, of 10): the same men at intake and at exit")]
     return [
-        enrolment_chart(scope, period[:4]),
-        grouped_bars(once(("funnel",), lambda: [_("Joined"), _("1 session or more"), _("13 or more"),
-                                                _("More than 75%")]),
-                     [(_("Percent of the men who joined"), funnel)],
-                     _("Staying in the program: men who joined in %(period)s", period=period_label(period)),
-                     width=480),
-        grouped_bars(once(("reasons",), lambda: [str(EXIT_REASON_SHORT[r]) for r in reasons]),
-                     [(_("Men who left"), exits)], _("Men who left, by reason"),
-                     max_value=nice_ceiling(max((e for e in exits if isinstance(e, int)), default=0)), unit="",
-                     width=480),
-        grouped_bars(once(("moments",), lambda: [_("At intake"), _("At exit")]),
-                     [(_("Behaviours recognised (of 10)"), recognition)],
-                     _("Recognising violence, the same men at intake and at exit"), max_value=10, unit="",
-                     width=480),
+        enrolment_chart(scope, year),
+        {"title": titles[0], "svg": bar_chart(list(zip(funnel_labels, funnel)), titles[0], kind="pct")},
+        {"title": titles[1], "svg": bar_chart(list(zip(once(("reasons",), lambda: [str(EXIT_REASON_SHORT[r])
+                                                                                 for r in reasons]), exits)),
+                                              titles[1])},
+        {"title": titles[2], "svg": bar_chart(list(zip(once(("moments",), lambda: [_("At intake"), _("At exit")]),
+                                                       recognition)), titles[2], kind="mean", max_value=10)},
     ]
 
 
-def choice_label(breakdown: str, value: str) -> str:
-    def make() -> str:
-        question = current_app.extensions["questionnaires"][BREAKDOWN_TITLES[breakdown][0]].question(breakdown)
-        return next((localized(c.label) for c in question.choices if c.name == value), value)
-    return once(("choice", breakdown, value), make)
+def sections() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(title, [(key, kind, label)]) of the indicator table, translated once."""
+    return once(("sections",), lambda: [(str(title), [(key, kind, str(label)) for key, kind, label, _d in rows])
+                                        for title, rows in SECTIONS])
 
 
-def period_context(scope: Scope, period: str) -> dict:
+def breakdown_sections() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(breakdown, title, [(answer, public label)]), translated once."""
+    return once(("breakdowns",), lambda: [(name, str(BREAKDOWN_TITLES[name][1]),
+                                           [(c, str(CHOICE_LABELS[name][c])) for c in categories])
+                                          for name, categories in BREAKDOWNS.items()])
+
+
+def year_context(scope: Scope, year: str, base: str) -> dict:
+    """A year of a scope with its months as columns: what its year page shows, and its overview for the
+    latest year. ``base`` is the page's way back to the folder of the summary."""
     s = summary()
-    record = s.records[(scope.key, period)]
-    sections = [{"title": title, "rows": [{"label": label, "cell": cell(record, key, kind)}
-                                          for key, kind, label in rows]}
-                for title, rows in once(("sections",), lambda: [
-                    (str(title), [(key, kind, str(label)) for key, kind, label, _d in rows])
-                    for title, rows in SECTIONS])]
-    breakdowns = [{"title": once(("bt", name), lambda: str(BREAKDOWN_TITLES[name][1])), "rows": [
-        {"label": choice_label(name, c), "count": cell(record, f"{name}.{c}.count", "count"),
-         "pct": cell(record, f"{name}.{c}.pct", "pct")} for c in categories]}
-        for name, categories in BREAKDOWNS.items()]
+    months = scope.months[year]
+    records = [s.records[(scope.key, p)] for p in (year, *months)]
+    columns = [{"label": _("Year %(year)s", year=year), "title": None}] + \
+        [{"label": short_month(m), "title": month(m)} for m in months]
+    indicators = [{"title": title, "rows": [{"label": label, "cells": [cell(r, key, kind) for r in records]}
+                                            for key, kind, label in rows]}
+                  for title, rows in sections()]
+    breakdowns = [{"title": title, "rows": [{"label": label, "cells": [answer_cell(r, name, c) for r in records]}
+                                            for c, label in answers]}
+                  for name, title, answers in breakdown_sections()]
     # a site's pages run from its first record's year to its last record: outside them its state's page names
     # it without a link, and says its dashes are not zeros
-    children = compare_table([(s.scopes[key].name, link("../", s.scopes[key], period), s.records.get((key, period)))
+    children = compare_table([(s.scopes[key].name, link(base, s.scopes[key], year), s.records.get((key, year)))
                               for key in scope.children], note=_("no data recorded for this period"))
-    year = period[:4]
-    return {"title": f"{scope_title(scope)} · {period_label(period)}", "period": period,
-            "period_label": period_label(period), "crumbs": crumbs(scope),
+    return {"year": year, "columns": columns, "indicators": indicators, "breakdowns": breakdowns,
+            "charts": year_charts(scope, year, records[0]), "children": children, "child_kind": child_kind(scope)}
+
+
+def year_links(scope: Scope, base: str, current: str | None = None) -> list[dict]:
+    return [{"label": y, "href": link(base, scope, y), "current": y == current} for y in scope.years]
+
+
+def overview_context(scope: Scope, base: str = "../") -> dict:
+    """A scope's front page: its latest year's figures right away, every year in a row with a link."""
+    s = summary()
+    years = compare_table([(year, link(base, scope, year), s.records.get((scope.key, year)))
+                           for year in reversed(scope.years)])
+    children = [{"name": s.scopes[key].name, "href": link(base, s.scopes[key]),
+                 "last_day": short_date(s.scopes[key].last_day) if s.scopes[key].last_day else "—"}
+                for key in scope.children]
+    return {"title": scope_title(scope), "crumbs": crumbs(scope) if scope.parent else [],
             "last_day": short_date(scope.last_day) if scope.last_day else None,
-            "years": [{"label": y, "href": f"{y}.html", "current": y == period} for y in scope.years],
-            "months": [{"label": month(m, with_year=False), "href": f"{m}.html", "current": m == period}
-                       for m in scope.months[year]],
-            "sections": sections, "breakdowns": breakdowns, "charts": charts(scope, period, record),
+            "year_links": year_links(scope, base), "years": years,
+            "latest": year_context(scope, scope.years[-1], base) if scope.years else None,
             "children": children, "child_kind": child_kind(scope)}
+
+
+def year_page_context(scope: Scope, year: str) -> dict:
+    return {"title": f"{scope_title(scope)} · {year}", "heading": scope_title(scope), "crumbs": crumbs(scope, year),
+            "last_day": short_date(scope.last_day) if scope.last_day else None,
+            "year_links": year_links(scope, "../", year), "y": year_context(scope, year, "../")}
 
 
 def home_context() -> dict:
@@ -245,13 +256,13 @@ def context_for(endpoint: str, values: dict) -> dict:
         abort(404)
     if endpoint == "summary.overview":
         return overview_context(scope)
-    if (scope.key, values.get("period")) not in s.records:
+    if values.get("year") not in scope.months:
         abort(404)
-    return period_context(scope, values["period"])
+    return year_page_context(scope, values["year"])
 
 
 TEMPLATES = {"summary.home": "summary/home.html", "summary.methodology": "summary/methodology.html",
-             "summary.overview": "summary/overview.html", "summary.period": "summary/period.html"}
+             "summary.overview": "summary/overview.html", "summary.year": "summary/year.html"}
 
 
 def _page(endpoint: str, **values) -> str:
@@ -260,7 +271,7 @@ def _page(endpoint: str, **values) -> str:
 
 @bp.route("/")
 def home():
-    """The country: years, states, downloads."""
+    """The country: its latest year, its years, its states, downloads."""
     return _page("summary.home")
 
 
@@ -272,11 +283,11 @@ def methodology():
 
 @bp.route("/<slug>/")
 def overview(slug: str):
-    """A state or a site: its years and what it holds."""
+    """A state or a site: its latest year, its years and what it holds."""
     return _page("summary.overview", slug=slug)
 
 
-@bp.route("/<slug>/<period>.html")
-def period(slug: str, period: str):
-    """A scope's indicators for a year or a month."""
-    return _page("summary.period", slug=slug, period=period)
+@bp.route("/<slug>/<year>.html")
+def year(slug: str, year: str):
+    """A scope's year, its months as columns."""
+    return _page("summary.year", slug=slug, year=year)
