@@ -7,6 +7,7 @@ import pytest
 from conftest import FACILITATOR_EXIT, INTAKE_ANSWERS, Facilitator, read_pdf
 from portal.db import get_registry, get_site_store
 from portal.indicators import compute, from_snapshot
+from portal.numbers import number
 from portal.registry import get_site
 
 
@@ -103,3 +104,26 @@ def test_site_page_shows_the_months_indicators_from_the_same_module(app, site_mo
     assert shown["Asistencias"] == str(expected["attendances"])
     assert shown["De los que ingresaron: asistieron a 13 o más"] == f"{expected['attended_13_plus_pct']}%"
     assert "Indicadores de Noviembre de 2026" in html
+
+
+def test_numbers_are_written_one_way_in_the_sheet_the_site_page_and_the_summary(app, site_month, tmp_path):
+    """As Mexico writes them: thousands with a comma, decimals with a point, the percent sign right after
+    the number; the sheet, the site's page and the summary (portal/summary/pages.py) all go through
+    portal/numbers.py."""
+    assert [number(0), number(1234), number(1257000)] == ["0", "1,234", "1,257,000"]
+    assert [number(35.3, "mean"), number(1234.5, "mean"), number(7.0, "mean")] == ["35.3", "1,234.5", "7.0"]
+    assert [number(90.5, "pct"), number(16.7, "pct"), number(100.0, "pct")] == ["90.5%", "16.7%", "100.0%"]
+    assert number(None) == number(None, "pct") == "—"
+
+    fac, _ = site_month
+    with app.app_context():
+        data = from_snapshot("SITE-A", "09", 24, get_site_store("SITE-A").read())
+    expected = compute([data], "2026-11", min("2026-11-30", date.today().isoformat()))
+    assert expected["sessions_outside_health_centre_pct"] == 33.3 and expected["attended_13_plus_pct"] == 0.0
+    text, _pages, _size = pdf_text(fac.client.get(fac.url("hoja-mensual?mes=2026-11")).data, tmp_path)
+    html = fac.client.get(fac.url("?mes=2026-11")).get_data(as_text=True)
+    assert re.search(r"Sesiones fuera del centro de salud\s+33\.3%\n", text)
+    assert re.search(r"\n\s+100\.0%\s+0\.0%\s+0\.0%\s+2\.0\n", text)  # staying: the two who joined
+    assert ">0.0%</td>" in html  # came to 13 or more: none of the two who joined
+    for output in (text, html):
+        assert re.findall(r"\d\.\d%", output) and not re.search(r"\d\s+%|\d,\d%", output)

@@ -720,6 +720,20 @@ def test_pages_are_in_spanish(crafted):
     assert '<abbr title="Septiembre de 2025">Sep</abbr>' in year and "Año 2025" in year
 
 
+def test_figures_are_written_as_the_sheet_and_the_portal_write_them(crafted):
+    """portal/numbers.py: the percent sign right after the number, decimals with a point (no "58.3 %")."""
+    out = crafted["out"]
+    tables = Tables((out / "sitio-SITE-A" / "2025.html").read_text(encoding="utf-8"))
+    referrals = public_labels("referral_source")
+    assert tables.breakdown(list(referrals.values()), "Sep")[referrals["friends"]][1]["text"] == "58.3%"
+    assert tables.at("Sesiones fuera del centro de salud", "Sep")["text"] == "20.0%"
+    assert tables.at("Edad promedio al ingresar", "Sep")["text"] == "36.5"
+    for rel in files_of(out):
+        if rel.endswith(".html"):
+            html = (out / rel).read_text(encoding="utf-8")
+            assert not re.search(r"\d(\s|&nbsp;|&#160;)+%|\d,\d%", html), rel
+
+
 def test_the_summary_app_holds_the_summary_pages_alone(crafted):
     app = crafted["app"]
     summary_app = create_summary_app(summarise([], 5, "2025-12-01T10:00:00-06:00"), app.extensions["questionnaires"],
