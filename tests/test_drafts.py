@@ -183,7 +183,7 @@ def test_a_draft_leaves_no_trace_in_the_history_exports_or_figures(app, client, 
     assert not any(e["table"] == "drafts" for e in stored["_audit"].values())
     result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    for path in (tmp_path / "out").iterdir():
+    for path in (tmp_path / "out").glob("*.csv"):  # manifest.json holds checksums, whose hex digits may hold 77
         assert "77" not in path.read_text(encoding="utf-8-sig"), path.name
     from portal import indicators
     with app.app_context():
