@@ -78,7 +78,13 @@ def answer_cell(record: Record, breakdown: str, choice: str) -> Markup:
     if f"{breakdown}.{choice}.count" in record.hidden or (path not in record.hidden and
                                                            record.values[breakdown][choice]["pct"] is None):
         return count
-    return Markup('%s<span class="pct">%s</span>') % (count, cell(record, path, "pct"))
+    return Markup(f'{count}<span class="pct">{cell(record, path, "pct")}</span>')  # both already HTML
+
+
+def month_cells(cells: list[Markup]) -> Markup:
+    """A row's cells for the whole year and each month (some 50,000 a national build: joined here, not in a
+    template loop)."""
+    return Markup(f'<td class="year">{cells[0]}</td>' + "".join(f"<td>{c}</td>" for c in cells[1:]))
 
 
 def link(base: str, scope: Scope | str | None = None, year: str | None = None) -> str:
@@ -185,10 +191,12 @@ def year_context(scope: Scope, year: str, base: str) -> dict:
     records = [s.records[(scope.key, p)] for p in (year, *months)]
     columns = [{"label": _("Year %(year)s", year=year), "title": None}] + \
         [{"label": short_month(m), "title": month(m)} for m in months]
-    indicators = [{"title": title, "rows": [{"label": label, "cells": [cell(r, key, kind) for r in records]}
+    indicators = [{"title": title, "rows": [{"label": label,
+                                             "cells": month_cells([cell(r, key, kind) for r in records])}
                                             for key, kind, label in rows]}
                   for title, rows in sections()]
-    breakdowns = [{"title": title, "rows": [{"label": label, "cells": [answer_cell(r, name, c) for r in records]}
+    breakdowns = [{"title": title, "rows": [{"label": label,
+                                             "cells": month_cells([answer_cell(r, name, c) for r in records])}
                                             for c, label in answers]}
                   for name, title, answers in breakdown_sections()]
     # a site's pages run from its first record's year to its last record: outside them its state's page names
