@@ -68,8 +68,9 @@ def bar_chart(rows: list[tuple[str, float | int | str | None]], title: str, kind
 
 def grouped_bars(categories: list[str], series: list[tuple[str, list[float | str | None]]], title: str,
                  max_value: float = 100.0, unit: str = "%", width: int = 640, height: int = 220) -> Markup:
-    """Bars per category for each series; an absent value draws nothing, a text is written instead of a bar."""
-    left, right, top, bottom = 36, 10, 26, 40
+    """Bars per category for each series, each with its value written upright above it; an absent value draws
+    nothing, a text is written instead of a bar."""
+    left, right, top, bottom = 36, 10, 40, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     group_w = plot_w / max(1, len(categories))
     bar_w = group_w * 0.8 / max(1, len(series))
@@ -93,9 +94,12 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float | str
                              f'fill="#222">{escape(value)}</text>')
                 continue
             h = max(1.0, plot_h * min(value, max_value) / max_value)  # a zero still shows as a line
+            written = number(value, "pct" if unit == "%" else "mean")
+            centre, above = x + bar_w * 0.45, top + plot_h - h - 3
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w * 0.9:.1f}" height="{h:.1f}" '
-                         f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(category)}: {value:g}{escape(unit)}'
-                         f'</title></rect>')
+                         f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(category)}: {written}</title></rect>'
+                         f'<text x="{centre:.1f}" y="{above:.1f}" transform="rotate(-90 {centre:.1f} {above:.1f})" '
+                         f'dominant-baseline="middle" font-size="9" fill="#222" class="value">{written}</text>')
         parts.append(f'<text x="{left + i * group_w + group_w / 2:.1f}" y="{top + plot_h + 13}" text-anchor="middle" '
                      f'fill="#222">{escape(category)}</text>')
     legend_x = left

@@ -9,6 +9,7 @@ from portal.db import get_registry, get_site_store
 from portal.indicators import compute, from_snapshot
 from portal.numbers import number
 from portal.registry import get_site
+from portal.sheets import render_sheet_html
 
 
 def pdf_text(path_or_bytes, tmp_path):
@@ -127,3 +128,12 @@ def test_numbers_are_written_one_way_in_the_sheet_the_site_page_and_the_summary(
     assert ">0.0%</td>" in html  # came to 13 or more: none of the two who joined
     for output in (text, html):
         assert re.findall(r"\d\.\d%", output) and not re.search(r"\d\s+%|\d,\d%", output)
+
+
+def test_the_year_to_date_chart_writes_each_bars_value(app, site_month):
+    """November's men: all came to a session, none yet to 13 or to more than 75% (months without men: no bars)."""
+    with app.app_context():
+        html = render_sheet_html(get_site(get_registry(), "SITE-A"), get_site_store("SITE-A").read(), "2026-11")
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group()
+    assert re.findall(r'class="value">([^<]+)</text>', svg) == ["100.0%", "0.0%", "0.0%"]
+    assert len(re.findall(r"<rect [^>]*><title>", svg)) == 3
