@@ -61,6 +61,7 @@ def code_version(questionnaires: dict | None = None) -> str:
         except OSError:
             digest.update(qid.encode() + repr(form.title).encode() + form.version.encode())
     sources = [PACKAGE / "indicators.py", PACKAGE / "disclosure.py", PACKAGE / "charts.py", PACKAGE / "freeze.py",
+               PACKAGE / "numbers.py", PACKAGE / "i18n.py",
                *sorted((PACKAGE / "summary").rglob("*.*")), *sorted((PACKAGE / "templates" / "summary").glob("*")),
                *sorted(TRANSLATIONS_FOLDER.glob("*/LC_MESSAGES/*.mo"))]
     for path in sources:
