@@ -204,7 +204,9 @@ def year_context(scope: Scope, year: str, base: str) -> dict:
     children = compare_table([(s.scopes[key].name, link(base, s.scopes[key], year), s.records.get((key, year)))
                               for key in scope.children], note=_("no data recorded for this period"))
     return {"year": year, "columns": columns, "indicators": indicators, "breakdowns": breakdowns,
-            "charts": year_charts(scope, year, records[0]), "children": children, "child_kind": child_kind(scope)}
+            "charts": year_charts(scope, year, records[0]), "children": children, "child_kind": child_kind(scope),
+            "children_caption": _("The main figures of each state in %(year)s", year=year) if scope.kind == "all"
+            else _("The main figures of each site in %(year)s", year=year)}
 
 
 def year_links(scope: Scope, base: str, current: str | None = None) -> list[dict]:
