@@ -104,7 +104,8 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float | str
                      f'fill="#222">{escape(category)}</text>')
     legend_x = left
     for j, (name, _values) in enumerate(series):
-        parts.append(f'<rect x="{legend_x}" y="{height - 14}" width="10" height="10" fill="{COLOURS[j % len(COLOURS)]}"/>'
+        parts.append(f'<rect x="{legend_x}" y="{height - 14}" width="10" height="10" '
+                     f'fill="{COLOURS[j % len(COLOURS)]}"/>'
                      f'<text x="{legend_x + 14}" y="{height - 5}" fill="#222">{escape(name)}</text>')
         legend_x += 16 + 6.2 * len(name) + 14
     parts.append("</svg>")

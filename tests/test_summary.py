@@ -290,7 +290,8 @@ PUBLIC_LABELS = {
     "main_reason": ("Mejorar la relación con su familia", "Dejar atrás la violencia", "Su pareja se lo pidió",
                     "Un asunto legal (juez o Ministerio Público)", "Otra razón"),
     "risk_level": ("Riesgo bajo", "Riesgo medio", "Riesgo alto"),
-    "exit_reason": ("Terminó el programa", "Abandonó el programa", "Se cambió a otra sede o servicio", "Otra razón"),
+    "exit_reason": ("Terminó el programa", "Abandonó el programa", "Se cambió a otra sede o servicio",
+                    "Otra razón"),
 }
 
 
@@ -656,7 +657,7 @@ def test_every_scope_has_its_years_and_months_and_a_page_for_each_year(crafted):
     # a state's and a site's front page show their latest year right away, and link to every year
     for folder in ("estado-09", "sitio-SITE-B"):
         overview = (out / folder / "index.html").read_text(encoding="utf-8")
-        assert "2025, el año más reciente" in overview and '<a href="../' + folder + '/2025.html">2025</a>' in overview
+        assert "2025, el año más reciente" in overview and f'<a href="../{folder}/2025.html">2025</a>' in overview
         assert "Cifras de 2025, mes por mes" in overview and overview.count('<figure class="chart">') == 4
     assert "Todos los sitios en 2025, el año más reciente" in (out / "index.html").read_text(encoding="utf-8")
     assert "Cifras de 2025" not in (out / "sitio-SITE-C" / "index.html").read_text(encoding="utf-8")  # no data
