@@ -659,6 +659,9 @@ def test_every_scope_has_its_years_and_months_and_a_page_for_each_year(crafted):
         overview = (out / folder / "index.html").read_text(encoding="utf-8")
         assert "2025, el año más reciente" in overview and f'<a href="../{folder}/2025.html">2025</a>' in overview
         assert "Cifras de 2025, mes por mes" in overview and overview.count('<figure class="chart">') == 4
+        record = record_of(data, {"estado-09": "state:09", "sitio-SITE-B": "site:SITE-B"}[folder], "2025")
+        assert Tables(overview).at("Hombres que ingresaron", "Año 2025")["text"] == str(record["enrolled"]) == \
+            {"estado-09": "12", "sitio-SITE-B": "7"}[folder]
     assert "Todos los sitios en 2025, el año más reciente" in (out / "index.html").read_text(encoding="utf-8")
     assert "Cifras de 2025" not in (out / "sitio-SITE-C" / "index.html").read_text(encoding="utf-8")  # no data
 
