@@ -27,7 +27,8 @@ from portal.participants import register
 from portal.registry import add_site, check_site, list_sites
 from portal.responses import save_response
 from portal.storage import site_path
-from portal.summary.model import summarise
+from portal.summary.model import Record, summarise
+from portal.summary.pages import cell
 
 # PRODUCT.md section 8: every record of data/indicators.json has these, by these names.
 INDICATOR_KEYS = ("enrolled", "mean_age", "referral_source", "main_reason", "risk_level", "sessions_held",
@@ -736,6 +737,19 @@ def test_figures_are_written_as_the_sheet_and_the_portal_write_them(crafted):
         if rel.endswith(".html"):
             html = (out / rel).read_text(encoding="utf-8")
             assert not re.search(r"\d(\s|&nbsp;|&#160;)+%|\d,\d%", html), rel
+
+
+def test_a_figure_hidden_by_any_rule_shows_as_hidden_never_as_a_dash(crafted):
+    """A dash says there was nothing to compute; a hidden figure must never look like that, whatever rule hid it."""
+    summary_app = create_summary_app(summarise([], 5, "2025-12-01T10:00:00-06:00"),
+                                     crafted["app"].extensions["questionnaires"], crafted["out"])
+    with summary_app.test_request_context():
+        shown = {why: str(cell(Record({"enrolled": None}, {"enrolled": why} if why else {}), "enrolled", "count"))
+                 for why in ("small", "complement", "secondary", None)}
+    assert shown == {"small": '<span class="hidden-small">&lt;5</span>',
+                     "complement": '<span class="hidden-complement">oculto</span>',
+                     "secondary": '<span class="hidden-complement">oculto</span>',
+                     None: '<span class="absent">—</span>'}
 
 
 def test_the_summary_app_holds_the_summary_pages_alone(crafted):

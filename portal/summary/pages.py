@@ -60,7 +60,7 @@ def cell(record: Record | None, path: str, kind: str) -> Markup:
     why = record.hidden.get(path) if record else None
     if why == "small":
         return once(("small",), lambda: Markup('<span class="hidden-small">&lt;%s</span>') % summary().k)
-    if why == "complement":
+    if why:  # hidden so that another figure cannot be worked out (whatever the rule that hid it)
         return once(("complement",), lambda: Markup('<span class="hidden-complement">%s</span>') % _("hidden"))
     value = record.values if record else None
     for part in path.split(".") if record else ():
@@ -132,7 +132,7 @@ def hidden_or(record: Record, path: str, value):
     why = record.hidden.get(path)
     if why == "small":
         return f"<{summary().k}"
-    return _("hidden") if why == "complement" else value
+    return _("hidden") if why else value
 
 
 def enrolment_chart(scope: Scope, year: str) -> dict:
