@@ -39,7 +39,10 @@ THROUGH_NUMERATOR = {"mean_attendance_per_session": "attendances"}
 
 
 def publish(tally: Counter, k: int = DEFAULT_K) -> tuple[dict, dict[str, str]]:
-    """The indicators as they may be published, and {dotted path: reason} for every hidden value."""
+    """The indicators of one table as they may be published, and {dotted path: reason} for every hidden value.
+
+    ``publish_linked`` then hides more so that no table can be worked out from the others.
+    """
     if k < 2:
         raise ValueError("k must be at least 2")
     values = finish(tally)
@@ -76,6 +79,10 @@ def publish(tally: Counter, k: int = DEFAULT_K) -> tuple[dict, dict[str, str]]:
             partner = min(others, key=lambda c: (counts[c] == 0, counts[c], categories.index(c)))
             hidden[f"{name}.{partner}.count"] = hidden[f"{name}.{partner}.pct"] = COMPLEMENT
 
+    return _blank(values, hidden)
+
+
+def _blank(values: dict, hidden: dict[str, str]) -> tuple[dict, dict[str, str]]:
     for path in hidden:
         parts = path.split(".")
         if len(parts) == 1:
@@ -95,3 +102,275 @@ def flatten(values: dict) -> Iterator[tuple[str, float | int | None]]:
                     yield f"{name}.{category}.{part}", cell[part]
         else:
             yield name, value
+
+
+# --- secondary suppression across linked tables ---------------------------------------------------------------
+#
+# A reader can add up what is published: sites to their state, states to the country, the months of a year to the
+# year, the answers of a breakdown to its total, and a percentage over a published number of men gives back its
+# count. Each count is a cell of one of these families: (the total's tally key, its breakdowns, whether its months
+# add up to its year). Men active in a month are also active in the year, so active men do not add up over months.
+FAMILIES = {
+    "enrolled": ("enrolled", ("referral_source", "main_reason"), True),
+    "exits": ("exits", ("exit_reason",), True),
+    "risk_level": ("risk_level.", ("risk_level",), True),
+    "attendances": ("attendances", (), True),
+    "exit_questionnaires": ("exit_questionnaires", (), True),
+    "paired": ("paired", (), True),
+    "active_participants": ("active_participants", (), False),
+    "cohort_any": ("cohort_any", (), True),
+    "cohort_13": ("cohort_13", (), True),
+    "cohort_over_75": ("cohort_over_75", (), True),
+}
+# the published figures that give a family's total away (the percentages of its breakdowns come on top)
+TOTAL_PATHS = {"enrolled": ("enrolled",), "exits": ("exits",), "risk_level": (),
+               "attendances": ("attendances", "mean_attendance_per_session"),
+               "exit_questionnaires": ("exit_questionnaires",), "paired": ("paired",),
+               "active_participants": ("active_participants",), "cohort_any": ("attended_any_pct",),
+               "cohort_13": ("attended_13_plus_pct",), "cohort_over_75": ("attended_over_75_pct",)}
+TOTAL = ""  # the category of a family's total
+INF = float("inf")
+_OPTIONS = 3  # the cheapest ways per dimension tried together
+_TRIES = 3  # boxes tried once one would do
+
+
+def cell_paths(family: str, category: str) -> tuple[str, ...]:
+    """The published figures that a cell's count can be read from."""
+    if category != TOTAL:
+        return f"{category}.count", f"{category}.pct"
+    return TOTAL_PATHS[family] + tuple(f"{part}.{c}.pct" for part in FAMILIES[family][1] for c in BREAKDOWNS[part])
+
+
+def _count_path(family: str, category: str) -> str | None:
+    """The published figure that is (or pins) a cell's count."""
+    if category != TOTAL:
+        return f"{category}.count"
+    return next(iter(TOTAL_PATHS[family]), None)
+
+
+def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, str | None],
+                   k: int = DEFAULT_K) -> dict[tuple[str, str], tuple[dict, dict[str, str]]]:
+    """Every table of the summary, suppressed together: {(scope, period): (values, {path: reason})}.
+
+    ``tallies`` holds every scope's tally for each of its periods (a year ``YYYY`` and its months ``YYYY-MM``);
+    ``parents`` maps each scope to the scope it adds up to (None for the country). First each table gets the
+    rule of ``publish`` (its complement keeps a breakdown's zeros from telling the answer of its few men);
+    then, for every count from 1 to k-1, a few more cells are
+    hidden so that it lies at a corner of a box of hidden cells: two sibling places (or a place and the places
+    above it) by two sibling months (or a month and its year) by two answers of its breakdown (or an answer and
+    the total). Moving the corners of such a box up and down by one in turn keeps every published sum the same, so
+    no combination of published figures pins the count: it stays anywhere in a range of at least two values. Of
+    the boxes that could protect a count the one that hides the least (in men) is chosen; counts already hidden
+    cost nothing, and a box protects every small count at its corners. A count for which no box can move (all
+    around it 0 or 1) gets the wider fallback of ``_Linked.protect``.
+    """
+    if k < 2:
+        raise ValueError("k must be at least 2")
+    published = {key: publish(tally, k) for key, tally in tallies.items()}
+    linked = _Linked(tallies, parents, k, {key: hidden for key, (_v, hidden) in published.items()})
+    added = linked.protect()
+    result = {}
+    for key, (values, hidden) in published.items():
+        more = added.get(key)
+        if more:
+            hidden = {**hidden, **{path: COMPLEMENT for path in more if path not in hidden}}
+            values, hidden = _blank(values, hidden)
+        result[key] = (values, hidden)
+    return result
+
+
+class _Linked:
+    def __init__(self, tallies: dict, parents: dict, k: int, hidden_paths: dict) -> None:
+        self.k = k
+        self.children: dict[str, list[str]] = {scope: [] for scope in parents}
+        for scope, parent in parents.items():
+            if parent is not None:
+                self.children[parent].append(scope)
+        self.parents = parents
+        self.months: dict[str, list[str]] = {}  # year -> its months in any scope
+        for _scope, period in tallies:
+            if len(period) == 7:
+                self.months.setdefault(period[:4], []).append(period)
+        for year, months in self.months.items():
+            self.months[year] = sorted(set(months))
+        self.value: dict[tuple, int] = {}
+        self.hidden: set[tuple] = set()
+        self.small: set[tuple] = set()
+        for (scope, period), tally in tallies.items():
+            paths = hidden_paths[(scope, period)]
+            for family, (total, parts, _additive) in FAMILIES.items():
+                categories = [TOTAL] + [f"{part}.{c}" for part in parts for c in BREAKDOWNS[part]]
+                for category in categories:
+                    n = tally[total if category == TOTAL else category]
+                    cell = (family, category, scope, period)
+                    self.value[cell] = n
+                    if 0 < n < k:
+                        self.small.add(cell)
+                        self.hidden.add(cell)
+                    elif n and _count_path(family, category) in paths:
+                        self.hidden.add(cell)
+
+    # -- the ways a cell can move while every sum stays: lists of (index, +1 or -1) along one dimension ----------
+
+    def _weight(self, cell: tuple) -> int:
+        """What hiding a cell costs: the men in it, three times over for a total (its percentages go with it)."""
+        weight = 1 + self.value[cell]
+        return weight * 3 if cell[1] == TOTAL and FAMILIES[cell[0]][1] else weight
+
+    def _down(self, scope: str, at) -> list[str]:
+        """The cheapest path from a place down to a single site."""
+        path, cost = [], self.cost
+        while self.children[scope]:
+            scope = min(self.children[scope], key=lambda child: cost.get(at(child), INF))
+            path.append(scope)
+        return path
+
+    def _places(self, cell: tuple) -> list[list[tuple[str, int]]]:
+        family, category, scope, period = cell
+        cost = self.cost
+
+        def at(place):
+            return family, category, place, period
+
+        below = [(place, 1) for place in self._down(scope, at)]
+        parent = self.parents[scope]
+        options = []
+        if parent is not None:
+            siblings = sorted((s for s in self.children[parent] if s != scope), key=lambda s: cost.get(at(s), INF))
+            for sibling in siblings[:2 * _OPTIONS]:
+                options.append([(scope, 1), *below, (sibling, -1), *((p, -1) for p in self._down(sibling, at))])
+        chain, up = [(scope, 1), *below], parent
+        while up is not None:
+            chain.append((up, 1))
+            up = self.parents[up]
+        options.append(chain)
+        return options
+
+    def _periods(self, cell: tuple) -> list[list[tuple[str, int]]]:
+        family, _category, _scope, period = cell
+        if not FAMILIES[family][2]:
+            return [[(period, 1)]]
+        if len(period) == 4:
+            return [[(period, 1), (month, 1)] for month in self.months.get(period, [])]
+        return [[(period, 1), (month, -1)] for month in self.months[period[:4]] if month != period] + \
+            [[(period, 1), (period[:4], 1)]]
+
+    def _categories(self, cell: tuple) -> list[list[tuple[str, int]]]:
+        family, category, scope, period = cell
+        parts = FAMILIES[family][1]
+        if not parts:
+            return [[(TOTAL, 1)]]
+
+        def cheapest(part):
+            return min((f"{part}.{c}" for c in BREAKDOWNS[part]),
+                       key=lambda c: self.cost.get((family, c, scope, period), INF))
+
+        if category == TOTAL:
+            first, rest = parts[0], [(cheapest(part), 1) for part in parts[1:]]
+            return [[(TOTAL, 1), (f"{first}.{c}", 1), *rest] for c in BREAKDOWNS[first]]
+        part = category.split(".")[0]
+        options = [[(category, 1), (f"{part}.{c}", -1)] for c in BREAKDOWNS[part] if f"{part}.{c}" != category]
+        options.append([(category, 1), (TOTAL, 1), *((cheapest(other), 1) for other in parts if other != part)])
+        return options
+
+    # -- choosing the boxes ---------------------------------------------------------------------------------------
+
+    def _moves(self, cell: tuple, change: int) -> bool:
+        """Whether a hidden cell can move by ``change`` and stay within what a reader knows of it."""
+        moved = self.value[cell] + change
+        return 0 < moved < self.k if cell in self.small else moved >= 0
+
+    def _box(self, family, places, periods, categories, direction, limit):
+        """(cost, corners) of a box whose corners can all move in ``direction`` (the cell's own way) or None."""
+        corners, total, cost = [], 0, self.cost
+        for place, s1 in places:
+            for period, s2 in periods:
+                for category, s3 in categories:
+                    corner = (family, category, place, period)
+                    total += cost.get(corner, INF)
+                    if total >= limit or not self._moves(corner, direction * s1 * s2 * s3):
+                        return None
+                    corners.append(corner)
+        return total, corners
+
+    def _ranked(self, options, make, direction, most) -> list[tuple[float, list]]:
+        """The cheapest ``most`` ways whose cells can all move along with the cell."""
+        cost, scored, found = self.cost, [], []
+        for option in options:
+            cells = [(make(index), sign) for index, sign in option]
+            total = sum(cost.get(cell, INF) for cell, _sign in cells)
+            if total < INF:
+                scored.append((total, cells, option))
+        scored.sort(key=lambda item: item[0])
+        for total, cells, option in scored:
+            if all(self._moves(cell, direction * sign) for cell, sign in cells):
+                found.append((total, option))
+                if len(found) == most:
+                    break
+        return found
+
+    def protect(self) -> dict[tuple[str, str], set[str]]:
+        self.cost = {cell: 0 if cell in self.hidden else self._weight(cell) for cell in self.value}
+        protected: set[tuple] = set()
+        level = {scope: 0 for scope in self.parents}
+        for scope in self.parents:  # the country first, then its states, then the sites
+            up = self.parents[scope]
+            while up is not None:
+                level[scope] += 1
+                up = self.parents[up]
+        added: dict[tuple[str, str], set[str]] = {}
+        order = sorted(self.small, key=lambda c: (-level[c[2]], -len(c[3]), c))  # sites first, months first
+        # a first pass that looks at the few cheapest ways; a second, wider one for what it left
+        for options, tries in ((_OPTIONS, _TRIES), (4 * _OPTIONS, 16 * _TRIES)):
+            for cell in order:
+                if cell in protected:
+                    continue
+                best = self._best_box(cell, options, tries)
+                if best is None:
+                    continue  # left in ``unprotected``
+                for corner in best[1]:
+                    if corner not in self.hidden:
+                        self.hidden.add(corner)
+                        self.cost[corner] = 0
+                        added.setdefault((corner[2], corner[3]), set()).update(cell_paths(corner[0], corner[1]))
+                    if corner in self.small:
+                        protected.add(corner)
+        self.unprotected = self.small - protected
+        # What no box protects (where nearly every cell around is 0 or 1, none can move by one): the cells of every
+        # way tried along its three lines are hidden, which leaves those sums more unknowns; this narrows, but does
+        # not always stop, working it out (the attack in tests/test_disclosure_attack.py counts what still does).
+        for cell in sorted(self.unprotected):
+            family, category, scope, period = cell
+            lines = [[(family, category, p, period) for option in self._places(cell) for p, _s in option],
+                     [(family, category, scope, t) for option in self._periods(cell) for t, _s in option],
+                     [(family, c, scope, period) for option in self._categories(cell) for c, _s in option]]
+            for corner in (c for line in lines for c in line):
+                if corner in self.value and corner not in self.hidden:
+                    self.hidden.add(corner)
+                    self.cost[corner] = 0
+                    added.setdefault((corner[2], corner[3]), set()).update(cell_paths(corner[0], corner[1]))
+        return added
+
+    def _best_box(self, cell: tuple, options: int, tries: int):
+        family, category, scope, period = cell
+        all_places, all_periods, all_categories = self._places(cell), self._periods(cell), self._categories(cell)
+        best = None
+        for direction in (1, -1):
+            if not self._moves(cell, direction) or best is not None and best[0] == 0:
+                continue
+            places = self._ranked(all_places, lambda p: (family, category, p, period), direction, options)
+            periods = self._ranked(all_periods, lambda t: (family, category, scope, t), direction, options)
+            categories = self._ranked(all_categories, lambda c: (family, c, scope, period), direction, options)
+            # A box holds the three lines through the cell, which share only the cell (hidden, so free): the sum
+            # of their costs is the least a box can cost; try boxes in that order, stop when none is cheaper.
+            combos = sorted(((a + b + c, g, t, x) for a, g in places for b, t in periods for c, x in categories),
+                            key=lambda combo: combo[0])
+            tried = 0
+            for bound, g, t, x in combos:
+                if tried >= tries * 3 or best is not None and (bound >= best[0] or tried >= tries):
+                    break
+                box = self._box(family, g, t, x, direction, INF if best is None else best[0])
+                tried += 1
+                if box:
+                    best = box
+        return best

@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..disclosure import publish
+from ..disclosure import publish_linked
 from ..indicators import combine
 from ..states import STATES
 
@@ -94,8 +94,11 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
     A scope has a page for each year and month from its first record to its
     latest one: a site whose data stop in March has no April yet (its latest
     date is shown instead of zeros that would look like no activity).
-    ``reuse`` maps a scope to (digest, its records by period) from an earlier
-    run: when the digest is the same, those records are taken as they are.
+    Every table is suppressed together (``disclosure.publish_linked``): a
+    change at one site can hide or show a cell of another place. ``reuse``
+    maps a scope to (digest, its records by period) from an earlier run; the
+    digest covers the scope's data and what is hidden in its records and its
+    children's, so when it is the same those records are taken as they are.
     """
     reuse = reuse or {}
     data_as_of = max((s.last_day for s in sites if s.last_day), default=None)
@@ -112,8 +115,9 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
         scopes[key] = Scope(key, slug_of(key), site.name, f"state:{site.state}")
         members[key] = [site]
 
-    records: dict[tuple[str, str], Record] = {}
-    for key, scope in scopes.items():
+    tallies: dict[tuple[str, str], Counter] = {}
+    for key in reversed(list(scopes)):  # sites, then states, then the country: each adds up its children
+        scope = scopes[key]
         firsts = [s.first_day for s in members[key] if s.first_day]
         scope.last_day = max((s.last_day for s in members[key] if s.last_day), default=None)
         if not firsts:
@@ -122,12 +126,23 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
         with_data = {p for s in members[key] for p, tally in s.tallies.items() if len(p) == 4 and tally}
         scope.months = {year: months for year, months in months_between(min(firsts), scope.last_day).items()
                         if year in with_data or year == scope.last_day[:4]}
-        scope.digest = hashlib.sha1(repr((k, [s.digest for s in members[key]])).encode()).hexdigest()
+        for period in scope.periods:
+            if scope.kind == "site":
+                tallies[(key, period)] = members[key][0].tallies.get(period, Counter())
+            else:
+                tallies[(key, period)] = combine(tallies.get((child, period), Counter()) for child in scope.children)
+    published = publish_linked(tallies, {key: scope.parent for key, scope in scopes.items()
+                                         if (key, scope.periods[0] if scope.periods else "") in tallies}, k)
+
+    # A scope's pages show its records and its children's: equal digests, equal pages (and reusable records).
+    records: dict[tuple[str, str], Record] = {}
+    for key, scope in scopes.items():
+        hidden = [published[(place, period)][1] for place in (key, *scope.children)
+                  for period in scopes[place].periods]
+        scope.digest = hashlib.sha1(repr((k, [s.digest for s in members[key]], hidden)).encode()).hexdigest()
         earlier = reuse.get(key)
         if earlier and earlier[0] == scope.digest and all(s.digest for s in members[key]):
             records.update(((key, period), record) for period, record in earlier[1].items())
             continue
-        for period in scope.periods:
-            tally = combine(s.tallies.get(period, Counter()) for s in members[key])
-            records[(key, period)] = Record(*publish(tally, k))
+        records.update(((key, period), Record(*published[(key, period)])) for period in scope.periods)
     return Summary(generated_at, data_as_of, k, scopes, records)

@@ -1,0 +1,200 @@
+"""The summary attacks its own output, as a reader with a spreadsheet (or sdcTable's ``attack()``) would.
+
+Everything in ``data/indicators.json`` that adds up is written as linear equations over the published counts and
+the hidden ones: sites to their state, states to the country, the months of a year to the year (not active men: a
+man active in two months counts once in the year), the answers of a breakdown to its total, a mean attendance over
+the published sessions to its attendances, a breakdown's percentages to its total. A hidden count shown as ``<k``
+lies from 1 to k-1, any other hidden count is at least 0. For each hidden count the least and the greatest value
+consistent with all that are found by linear programming (HiGHS); a count from 1 to k-1 whose least and greatest
+values are the same has been worked out.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+
+import pytest
+
+from portal.indicators import BREAKDOWNS, combine, finish, select_scope, site_tallies
+
+from test_summary import crafted, demo, site_data  # noqa: F401  (fixtures)
+
+scipy_optimize = pytest.importorskip("scipy.optimize")
+sparse = pytest.importorskip("scipy.sparse")
+
+COUNTS = ("enrolled", "attendances", "active_participants", "exits", "exit_questionnaires", "paired")
+ADDITIVE = tuple(c for c in COUNTS if c != "active_participants") + tuple(
+    f"{name}.{c}.count" for name, categories in BREAKDOWNS.items() for c in categories)
+TOTALS = {"referral_source": "enrolled", "main_reason": "enrolled", "exit_reason": "exits", "risk_level": None}
+
+
+def count_paths():
+    return COUNTS + tuple(f"{name}.{c}.count" for name, categories in BREAKDOWNS.items() for c in categories)
+
+
+def value_at(record, path):
+    parts = path.split(".")
+    return record[path] if len(parts) == 1 else record[parts[0]][parts[1]][parts[2]]
+
+
+def attack(data: dict, parents: dict[str, str | None], truth: dict, sample: int | None = None) -> dict:
+    """{(scope, period, path): (least, greatest)} for every hidden count whose true value is from 1 to k-1.
+
+    ``parents`` maps each scope to the one it adds up to; ``truth`` maps (scope, period, path) to the true count
+    (what a reader cannot see: only used to know which hidden counts are shown as ``<k``, as the pages show).
+    ``sample``: attack only that many of them, drawn at random (the benchmark's national scale)."""
+    k = data["suppression_k"]
+    records = {(r["scope"], r["period"]): r for r in data["records"]}
+    index: dict[tuple, int] = {}
+    bounds = []
+
+    def term(scope, period, path):
+        """A variable's index, or the published number (0 where the place has no record for the period)."""
+        record = records.get((scope, period))
+        if record is None:
+            return 0
+        if path.startswith("risk_level.total"):
+            key = (scope, period, path)
+        else:
+            value = value_at(record, path)
+            if path not in record["suppressed"]:
+                return value or 0
+            key = (scope, period, path)
+        if key not in index:
+            index[key] = len(index)
+            n = truth.get(key, 0)
+            bounds.append((1, k - 1) if 0 < n < k and not path.startswith("risk_level.total") else (0, None))
+        return ("x", index[key])
+
+    rows = []  # (list of (sign, term), lower, upper): lower <= sum <= upper
+
+    def equal(left, rights):
+        rows.append(([(1, left)] + [(-1, r) for r in rights], 0, 0))
+
+    children = defaultdict(list)
+    for scope, parent in parents.items():
+        if parent:
+            children[parent].append(scope)
+    for (scope, period), record in records.items():
+        for path in count_paths():
+            if children[scope]:
+                equal(term(scope, period, path), [term(c, period, path) for c in children[scope]])
+        if len(period) == 4:
+            months = sorted(p for (s, p) in records if s == scope and p.startswith(period + "-"))
+            for path in ADDITIVE:
+                equal(term(scope, period, path), [term(scope, m, path) for m in months])
+            for m in months:  # a man active in a month is active in its year, at most once per month
+                rows.append(([(1, term(scope, period, "active_participants")),
+                              (-1, term(scope, m, "active_participants"))], 0, None))
+            rows.append(([(1, term(scope, period, "active_participants"))] +
+                         [(-1, term(scope, m, "active_participants")) for m in months], None, 0))
+        for name, total in TOTALS.items():
+            cells = [term(scope, period, f"{name}.{c}.count") for c in BREAKDOWNS[name]]
+            whole = term(scope, period, total) if total else term(scope, period, "risk_level.total")
+            equal(whole, cells)
+            for c in BREAKDOWNS[name]:  # a published percentage of a published count gives the total away
+                n, pct = record[name][c]["count"], record[name][c]["pct"]
+                if n and pct:
+                    rows.append(([(1, whole)], n * 100 / (pct + 0.05), n * 100 / (pct - 0.05)))
+        if record["mean_attendance_per_session"] is not None and record["sessions_held"]:
+            m, s = record["mean_attendance_per_session"], record["sessions_held"]
+            rows.append(([(1, term(scope, period, "attendances"))], (m - 0.05) * s, (m + 0.05) * s))
+
+    # every row as a <= b (two rows for an interval), constants moved to the right
+    a_rows, a_cols, a_vals, b = [], [], [], []
+    for terms, lower, upper in rows:
+        constant = sum(sign * t for sign, t in terms if not isinstance(t, tuple))
+        variables = [(sign, t[1]) for sign, t in terms if isinstance(t, tuple)]
+        if not variables:
+            continue
+        for bound, flip in ((upper, 1), (lower, -1)):
+            if bound is None:
+                continue
+            row = len(b)
+            for sign, i in variables:
+                a_rows.append(row)
+                a_cols.append(i)
+                a_vals.append(flip * sign)
+            b.append(flip * (bound - constant) + 1e-6)
+    # the variables fall into groups that no relation links: one linear programme per group
+    group = list(range(len(index)))
+
+    def root(i):
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    by_row = defaultdict(list)
+    for row, col in zip(a_rows, a_cols):
+        by_row[row].append(col)
+    for cols in by_row.values():
+        for col in cols[1:]:
+            group[root(col)] = root(cols[0])
+    members = defaultdict(list)
+    for i in range(len(index)):
+        members[root(i)].append(i)
+    matrix = sparse.csr_matrix((a_vals, (a_rows, a_cols)), shape=(len(b), len(index)))
+    rows_of = defaultdict(list)
+    for row, cols in by_row.items():
+        rows_of[root(cols[0])].append(row)
+    found = {}
+    targets = [(key, i) for key, i in index.items()
+               if 0 < truth.get(key, 0) < k and not key[2].startswith("risk_level.total")]
+    if sample is not None and sample < len(targets):
+        targets = random.Random(14).sample(targets, sample)
+    for key, i in targets:
+        cols, rows = members[root(i)], rows_of[root(i)]
+        part = matrix[rows][:, cols] if rows else None
+        ends = []
+        for direction in (1, -1):
+            c = [0.0] * len(cols)
+            c[cols.index(i)] = direction
+            result = scipy_optimize.linprog(c, A_ub=part, b_ub=[b[r] for r in rows] if rows else None,
+                                            bounds=[bounds[j] for j in cols], method="highs")
+            assert result.status == 0, (key, result.message)
+            ends.append(direction * result.fun)
+        found[key] = (ends[0], ends[1])
+    return found
+
+
+def truth_of(data: dict, sites) -> dict:
+    truth = {}
+    for record in data["records"]:
+        scope, period = record["scope"], record["period"]
+        tally = combine(site_tallies(site, data["data_as_of"], only=period).get(period, Counter())
+                        for site in select_scope(sites, scope))
+        values = finish(tally)
+        for path in count_paths():
+            truth[(scope, period, path)] = value_at(values, path)
+    return truth
+
+
+def parents_of(sites) -> dict:
+    parents = {"all": None}
+    for site in sites:
+        parents[f"state:{site.state}"] = "all"
+        parents[f"site:{site.code}"] = f"state:{site.state}"
+    return parents
+
+
+def worked_out(found: dict) -> dict:
+    return {key: ends for key, ends in found.items() if ends[1] - ends[0] < 0.5}
+
+
+@pytest.mark.parametrize("dataset", ["crafted", pytest.param("demo", marks=pytest.mark.xfail(
+    strict=True, reason="known gap (issue 14): where nearly every cell around is 0 or 1 no box of hidden cells "
+                        "can move by one, and about a hundred of the demo's 2,627 hidden small counts still come "
+                        "out exact (1,763 with the rule per table)"))])
+def test_no_hidden_small_count_can_be_worked_out_from_the_published_figures(dataset, request):
+    if dataset == "crafted":
+        app, out = request.getfixturevalue("crafted")["app"], request.getfixturevalue("crafted")["out"]
+    else:
+        app, out, _report = request.getfixturevalue("demo")
+    data = json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))
+    sites = site_data(app)
+    found = attack(data, parents_of(sites), truth_of(data, sites))
+    assert found  # there were small hidden counts to attack
+    recovered = worked_out(found)
+    assert not recovered, (len(recovered), len(found), sorted(recovered.items())[:10])
