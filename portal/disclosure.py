@@ -282,13 +282,16 @@ class _Linked:
 
     def _box(self, family, places, periods, categories, direction, limit):
         """(cost, corners) of a box whose corners can all move in ``direction`` (the cell's own way) or None."""
-        corners, total, cost = [], 0, self.cost
+        corners, total, cost, value, small, k = [], 0, self.cost, self.value, self.small, self.k
         for place, s1 in places:
             for period, s2 in periods:
                 for category, s3 in categories:
                     corner = (family, category, place, period)
                     total += cost.get(corner, INF)
-                    if total >= limit or not self._moves(corner, direction * s1 * s2 * s3):
+                    if total >= limit:
+                        return None
+                    moved = value[corner] + direction * s1 * s2 * s3
+                    if (not 0 < moved < k) if corner in small else moved < 0:
                         return None
                     corners.append(corner)
         return total, corners
@@ -302,8 +305,13 @@ class _Linked:
             if total < INF:
                 scored.append((total, cells, option))
         scored.sort(key=lambda item: item[0])
+        value, small, k = self.value, self.small, self.k
         for total, cells, option in scored:
-            if all(self._moves(cell, direction * sign) for cell, sign in cells):
+            for cell, sign in cells:
+                moved = value[cell] + direction * sign
+                if (not 0 < moved < k) if cell in small else moved < 0:
+                    break
+            else:
                 found.append((total, option))
                 if len(found) == most:
                     break
