@@ -11,7 +11,7 @@ and every breakdown's counts, over every place and period) that are hidden; how 
 linear-programming attack of ``tests/test_disclosure_attack.py`` recovers exactly, out of how many it tried (at
 national scale a random sample of them: solving every one takes too long); and the seconds the suppression takes.
 
-Run: ``.venv/bin/python bench/disclosure.py [--sample 300] [--skip-national]``.
+Run: ``.venv/bin/python bench/disclosure.py [--sample 300] [--skip-demo] [--skip-national]``.
 """
 from __future__ import annotations
 
@@ -90,13 +90,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=300, help="hidden small counts attacked at national scale")
     parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--skip-demo", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=ROOT / "instance") as tmp:
-        demo = Path(tmp) / "demo"
-        app = create_app({"INSTANCE_PATH": demo})
-        result = app.test_cli_runner().invoke(args=["demo"])
-        assert result.exit_code == 0, result.output
-        measure("demo", *tables_of(site_tallies_of(demo)), None)
+        if not args.skip_demo:
+            demo = Path(tmp) / "demo"
+            app = create_app({"INSTANCE_PATH": demo})
+            result = app.test_cli_runner().invoke(args=["demo"])
+            assert result.exit_code == 0, result.output
+            measure("demo", *tables_of(site_tallies_of(demo)), None)
         if not args.skip_national:
             import freeze as freeze_bench  # bench/freeze.py: its data generator
             national = Path(tmp) / "national"
