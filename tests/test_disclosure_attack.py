@@ -194,7 +194,9 @@ def test_no_hidden_small_count_can_be_worked_out_from_the_published_figures(data
         app, out, _report = request.getfixturevalue("demo")
     data = json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))
     sites = site_data(app)
-    found = attack(data, parents_of(sites), truth_of(data, sites))
+    # the demo's 2,627 hidden small counts take minutes to attack: a fixed sample of them (bench/disclosure.py
+    # attacks them all)
+    found = attack(data, parents_of(sites), truth_of(data, sites), sample=None if dataset == "crafted" else 400)
     assert found  # there were small hidden counts to attack
     recovered = worked_out(found)
     assert not recovered, (len(recovered), len(found), sorted(recovered.items())[:10])
