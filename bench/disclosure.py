@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from portal import create_app  # noqa: E402
 from portal.db import get_registry  # noqa: E402
-from portal.disclosure import publish, publish_linked  # noqa: E402
+from portal.disclosure import SMALL, WITHHELD, publish, publish_linked  # noqa: E402
 from portal.freeze import read_site  # noqa: E402
 from portal.indicators import combine, finish  # noqa: E402
 from portal.registry import list_sites  # noqa: E402
@@ -69,13 +69,18 @@ def measure(name: str, tallies: dict, parents: dict, sample: int | None) -> None
     after = publish_linked(tallies, parents, K)
     after_s = time.perf_counter() - start
     cells = len(tallies) * len(count_paths())
+    count_set = set(count_paths())
     for label, published, seconds in (("before", before, before_s), ("after", after, after_s)):
         data = {"suppression_k": K, "records": [{"scope": scope, "period": period, **values,
                                                   "suppressed": list(hidden)}
                                                  for (scope, period), (values, hidden) in published.items()]}
         hidden = sum(path in hidden for _values, hidden in published.values() for path in count_paths())
+        shown_small = {(scope, period, path) for (scope, period), (_values, hidden) in published.items()
+                       for path, why in hidden.items() if why == SMALL}
+        withheld = sum(why == WITHHELD for (_values, hidden) in published.values()
+                       for path, why in hidden.items() if path in count_set)
         start = time.perf_counter()
-        found = attack(data, parents, truth, sample)
+        found = attack(data, parents, truth, shown_small, sample)
         attack_s = time.perf_counter() - start
         small = sum(1 for (scope, period), (_values, hidden) in published.items() for path in count_paths()
                     if path in hidden and 0 < truth[(scope, period, path)] < K)
@@ -83,7 +88,8 @@ def measure(name: str, tallies: dict, parents: dict, sample: int | None) -> None
             f"all {len(found)}"
         print(f"{name:9} {label:6}: hidden {hidden:7,} of {cells:8,} count cells ({100 * hidden / cells:5.1f} %); "
               f"recovered exactly {len(worked_out(found)):5,} of {tried} hidden counts from 1 to {K - 1} "
-              f"(attack {attack_s:5.1f} s); suppression {seconds:5.2f} s")
+              f"(attack {attack_s:5.1f} s); suppression {seconds:5.2f} s; {withheld:,} small counts shown as "
+              f"hidden instead of <{K}")
 
 
 def main() -> None:
