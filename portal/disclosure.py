@@ -16,8 +16,10 @@ Values about sessions alone (``sessions_held``,
 """
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 from collections import Counter
-from typing import Iterator
+from collections.abc import Iterator, Mapping
 
 from .indicators import BREAKDOWNS, finish
 
@@ -43,9 +45,13 @@ def publish(tally: Counter, k: int = DEFAULT_K) -> tuple[dict, dict[str, str]]:
 
     ``publish_linked`` then hides more so that no table can be worked out from the others.
     """
+    return _blank(finish(tally), primary(tally, k))
+
+
+def primary(tally: Counter, k: int = DEFAULT_K) -> dict[str, str]:
+    """{dotted path: reason} for every value of one table that ``publish`` hides, in the published order."""
     if k < 2:
         raise ValueError("k must be at least 2")
-    values = finish(tally)
     hidden: dict[str, str] = {}
 
     def small(n: int) -> bool:
@@ -79,7 +85,11 @@ def publish(tally: Counter, k: int = DEFAULT_K) -> tuple[dict, dict[str, str]]:
             partner = min(others, key=lambda c: (counts[c] == 0, counts[c], categories.index(c)))
             hidden[f"{name}.{partner}.count"] = hidden[f"{name}.{partner}.pct"] = COMPLEMENT
 
-    return _blank(values, hidden)
+    return _ordered(hidden)
+
+
+def _ordered(hidden: dict[str, str]) -> dict[str, str]:
+    return dict(sorted(hidden.items(), key=lambda item: _ORDER[item[0]]))
 
 
 def _blank(values: dict, hidden: dict[str, str]) -> tuple[dict, dict[str, str]]:
@@ -89,8 +99,7 @@ def _blank(values: dict, hidden: dict[str, str]) -> tuple[dict, dict[str, str]]:
             values[path] = None
         else:
             values[parts[0]][parts[1]][parts[2]] = None
-    ordered = {path: hidden[path] for path, _value in flatten(values) if path in hidden}
-    return values, ordered
+    return values, hidden
 
 
 def flatten(values: dict) -> Iterator[tuple[str, float | int | None]]:
@@ -102,6 +111,26 @@ def flatten(values: dict) -> Iterator[tuple[str, float | int | None]]:
                     yield f"{name}.{category}.{part}", cell[part]
         else:
             yield name, value
+
+
+_ORDER = {path: i for i, (path, _value) in enumerate(flatten(finish(Counter())))}
+
+
+class Published(Mapping):
+    """{(scope, period): (values, {path: reason})} of every table: the reasons at once (``hidden``), the values of a
+    table only when it is looked up (most of a rebuild's tables are taken from the last one as they were)."""
+
+    def __init__(self, tallies: dict[tuple[str, str], Counter], hidden: dict[tuple[str, str], dict[str, str]]):
+        self.tallies, self.hidden = tallies, hidden
+
+    def __getitem__(self, key: tuple[str, str]) -> tuple[dict, dict[str, str]]:
+        return _blank(finish(self.tallies[key]), self.hidden[key])
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.hidden)
+
+    def __len__(self) -> int:
+        return len(self.hidden)
 
 
 # --- secondary suppression across linked tables ---------------------------------------------------------------
@@ -148,8 +177,8 @@ def _count_path(family: str, category: str) -> str | None:
     return next(iter(TOTAL_PATHS[family]), None)
 
 
-def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, str | None],
-                   k: int = DEFAULT_K) -> dict[tuple[str, str], tuple[dict, dict[str, str]]]:
+def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, str | None], k: int = DEFAULT_K,
+                   memo: dict | None = None, workers: int = 2) -> Published:
     """Every table of the summary, suppressed together: {(scope, period): (values, {path: reason})}.
 
     ``tallies`` holds every scope's tally for each of its periods (a year ``YYYY`` and its months ``YYYY-MM``);
@@ -168,53 +197,119 @@ def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, s
     amount of hiding helps while the count says it is below k. Such a count is marked ``withheld``: the pages
     show it (and its percentages) as hidden, like a complement, so a reader knows only that it is 0 or more;
     with that looser edge it gets a box of its own where one exists (``_Linked.unprotected`` keeps any without).
+
+    The search runs in parts that no box crosses (a family of counts in one year), in ``workers`` processes.
+    ``memo``, a dict the caller may keep between runs, holds each part's result under a digest of its cells: a
+    part whose cells are all as they were is not searched again (a change at one site in one year redoes that
+    year's parts only).
     """
     if k < 2:
         raise ValueError("k must be at least 2")
-    published = {key: publish(tally, k) for key, tally in tallies.items()}
-    linked = _Linked(tallies, parents, k, {key: hidden for key, (_v, hidden) in published.items()})
-    added, withheld = linked.protect()
-    result = {}
-    for key, (values, hidden) in published.items():
+    first = {key: primary(tally, k) for key, tally in tallies.items()}
+    parts = _parts(tallies, parents, k, first)
+    memo = {} if memo is None else memo
+    found = {name: memo[name][1] for name, part in parts.items() if memo.get(name, ("",))[0] == part.digest}
+    todo = [name for name in parts if name not in found]
+    found.update(zip(todo, _protect_parts([parts[name] for name in todo], workers)))
+    memo.clear()
+    memo.update((name, (parts[name].digest, found[name])) for name in parts)
+    added: dict[tuple[str, str], set[str]] = {}
+    withheld: dict[tuple[str, str], set[str]] = {}
+    for name in parts:
+        for cells, paths in zip(found[name], (added, withheld)):
+            for family, category, scope, period in cells:
+                paths.setdefault((scope, period), set()).update(cell_paths(family, category))
+    for key, hidden in first.items():
         more, less_said = added.get(key), withheld.get(key)
         if more or less_said:
-            hidden = {**hidden, **{path: COMPLEMENT for path in more or () if path not in hidden}}
-            hidden.update({path: WITHHELD for path in less_said or () if path in hidden})
-            values, hidden = _blank(values, hidden)
-        result[key] = (values, hidden)
-    return result
+            hidden.update((path, COMPLEMENT) for path in more or () if path not in hidden)
+            hidden.update((path, WITHHELD) for path in less_said or () if path in hidden)
+            first[key] = _ordered(hidden)
+    return Published(tallies, first)
+
+
+def _parts(tallies: dict, parents: dict, k: int, hidden_paths: dict) -> dict[tuple[str, str], _Linked]:
+    """The cells of every table, in parts that no box crosses: one per family and year (a box stays within one
+    family, and its periods are a year and its months)."""
+    months: dict[str, set[str]] = {}  # year -> its months in any scope
+    for _scope, period in tallies:
+        if len(period) == 7:
+            months.setdefault(period[:4], set()).add(period)
+    parts: dict[tuple[str, str], _Linked] = {}
+    for year in sorted({period[:4] for _scope, period in tallies}):
+        for family in FAMILIES:
+            parts[(family, year)] = _Linked(parents, k, {year: sorted(months.get(year, ()))})
+    categories = {family: [(TOTAL, total)] + [(f"{part}.{c}",) * 2 for part in parts_ for c in BREAKDOWNS[part]]
+                  for family, (total, parts_, _additive) in FAMILIES.items()}
+    tables: dict[str, list[tuple[str, str]]] = {}
+    count_paths = {family: [_count_path(family, category) for category, _key in family_categories]
+                   for family, family_categories in categories.items()}
+    for (scope, period), tally in tallies.items():
+        paths, year = hidden_paths[(scope, period)], period[:4]
+        tables.setdefault(year, []).append((scope, period))
+        for family, family_categories in categories.items():
+            part = parts[(family, year)]
+            value, trace = part.value, part.trace
+            for (category, key), count_path in zip(family_categories, count_paths[family]):
+                n = tally[key]
+                cell = (family, category, scope, period)
+                value[cell] = n
+                if 0 < n < k:
+                    part.small.add(cell)
+                    part.hidden.add(cell)
+                    trace.append(-n)
+                elif n and count_path in paths:
+                    part.hidden.add(cell)
+                    trace.append(-n)
+                else:
+                    trace.append(n)
+    # what a part's result depends on: its tables, their counts and which are hidden, the places and months
+    shape = repr((k, sorted(parents.items(), key=str)))
+    for (_family, year), part in parts.items():
+        part.digest = hashlib.sha1(repr((shape, part.months, tables.get(year), part.trace)).encode()).hexdigest()
+        part.trace = []
+    return parts
+
+
+_FORKED: list = []  # the parts a forked worker protects (they come with the fork)
+_FORK_FROM = 5000  # small counts that make a fork worth it
+
+
+def _protect_forked(index: int) -> tuple[set, set]:
+    return _FORKED[index].protect()
+
+
+def _protect_parts(parts: list[_Linked], workers: int) -> list[tuple[set, set]]:
+    """Each part's (cells hidden to protect others, counts withheld); parts in ``workers`` forked processes when
+    there are enough small counts to make it worth a fork."""
+    if workers < 2 or sum(len(part.small) for part in parts) < _FORK_FROM or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return [part.protect() for part in parts]
+    _FORKED[:] = parts
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # the largest parts first, so that the two workers end together
+            order = sorted(range(len(parts)), key=lambda i: -len(parts[i].small))
+            done = dict(zip(order, pool.map(_protect_forked, order, chunksize=1)))
+    finally:
+        _FORKED.clear()
+    return [done[i] for i in range(len(parts))]
 
 
 class _Linked:
-    def __init__(self, tallies: dict, parents: dict, k: int, hidden_paths: dict) -> None:
-        self.k = k
+    """The cells of one part: {(family, category, scope, period): count}, which of them are hidden and which are
+    small, and the search for the boxes that protect its small counts."""
+
+    def __init__(self, parents: dict, k: int, months: dict[str, list[str]]) -> None:
+        self.k, self.parents, self.months = k, parents, months
         self.children: dict[str, list[str]] = {scope: [] for scope in parents}
         for scope, parent in parents.items():
             if parent is not None:
                 self.children[parent].append(scope)
-        self.parents = parents
-        self.months: dict[str, list[str]] = {}  # year -> its months in any scope
-        for _scope, period in tallies:
-            if len(period) == 7:
-                self.months.setdefault(period[:4], []).append(period)
-        for year, months in self.months.items():
-            self.months[year] = sorted(set(months))
         self.value: dict[tuple, int] = {}
         self.hidden: set[tuple] = set()
         self.small: set[tuple] = set()
-        for (scope, period), tally in tallies.items():
-            paths = hidden_paths[(scope, period)]
-            for family, (total, parts, _additive) in FAMILIES.items():
-                categories = [TOTAL] + [f"{part}.{c}" for part in parts for c in BREAKDOWNS[part]]
-                for category in categories:
-                    n = tally[total if category == TOTAL else category]
-                    cell = (family, category, scope, period)
-                    self.value[cell] = n
-                    if 0 < n < k:
-                        self.small.add(cell)
-                        self.hidden.add(cell)
-                    elif n and _count_path(family, category) in paths:
-                        self.hidden.add(cell)
+        self.digest, self.trace = "", []  # the trace: each cell's count, negative where hidden, for the digest
 
     # -- the ways a cell can move while every sum stays: lists of (index, +1 or -1) along one dimension ----------
 
@@ -323,8 +418,8 @@ class _Linked:
                     break
         return found
 
-    def protect(self) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]]]:
-        """({(scope, period): paths hidden to protect others}, {(scope, period): paths of withheld counts})."""
+    def protect(self) -> tuple[set[tuple], set[tuple]]:
+        """(the cells hidden to protect others, the small counts withheld)."""
         self.cost = {cell: 0 if cell in self.hidden else self._weight(cell) for cell in self.value}
         protected: set[tuple] = set()
         level = {scope: 0 for scope in self.parents}
@@ -333,7 +428,7 @@ class _Linked:
             while up is not None:
                 level[scope] += 1
                 up = self.parents[up]
-        added: dict[tuple[str, str], set[str]] = {}
+        added: set[tuple] = set()
         order = sorted(self.small, key=lambda c: (-level[c[2]], -len(c[3]), c))  # sites first, months first
         # a first pass that looks at the few cheapest ways; a second, wider one for what it left; then the counts
         # still without a box are withheld (a reader knows them only as 0 or more) and looked at once more.
@@ -355,15 +450,12 @@ class _Linked:
                     if corner not in self.hidden:
                         self.hidden.add(corner)
                         self.cost[corner] = 0
-                        added.setdefault((corner[2], corner[3]), set()).update(cell_paths(corner[0], corner[1]))
+                        added.add(corner)
                     if corner in self.small or corner in withheld:
                         protected.add(corner)
         self.withheld = withheld
         self.unprotected = withheld - protected
-        paths: dict[tuple[str, str], set[str]] = {}
-        for family, category, scope, period in withheld:
-            paths.setdefault((scope, period), set()).update(cell_paths(family, category))
-        return added, paths
+        return added, withheld
 
     def _best_box(self, cell: tuple, options: int, tries: int):
         family, category, scope, period = cell

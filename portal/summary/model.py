@@ -88,7 +88,7 @@ def months_between(first_day: str, last_day: str) -> dict[str, list[str]]:
 
 
 def summarise(sites: list[SiteTallies], k: int, generated_at: str,
-              reuse: dict[str, tuple[str, dict[str, Record]]] | None = None) -> Summary:
+              reuse: dict[str, tuple[str, dict[str, Record]]] | None = None, memo: dict | None = None) -> Summary:
     """Every scope's records, suppressed with threshold ``k``.
 
     A scope has a page for each year and month from its first record to its
@@ -99,6 +99,7 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
     maps a scope to (digest, its records by period) from an earlier run; the
     digest covers the scope's data and what is hidden in its records and its
     children's, so when it is the same those records are taken as they are.
+    ``memo`` is the suppression's own memory between runs (``publish_linked``).
     """
     reuse = reuse or {}
     data_as_of = max((s.last_day for s in sites if s.last_day), default=None)
@@ -132,12 +133,12 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
             else:
                 tallies[(key, period)] = combine(tallies.get((child, period), Counter()) for child in scope.children)
     published = publish_linked(tallies, {key: scope.parent for key, scope in scopes.items()
-                                         if (key, scope.periods[0] if scope.periods else "") in tallies}, k)
+                                         if (key, scope.periods[0] if scope.periods else "") in tallies}, k, memo)
 
     # A scope's pages show its records and its children's: equal digests, equal pages (and reusable records).
     records: dict[tuple[str, str], Record] = {}
     for key, scope in scopes.items():
-        hidden = [published[(place, period)][1] for place in (key, *scope.children)
+        hidden = [published.hidden[(place, period)] for place in (key, *scope.children)
                   for period in scopes[place].periods]
         scope.digest = hashlib.sha1(repr((k, [s.digest for s in members[key]], hidden)).encode()).hexdigest()
         earlier = reuse.get(key)
