@@ -267,14 +267,32 @@ def load_records(path: Path, version: str) -> dict:
         return {}
 
 
-def save_records(path: Path, version: str, summary: Summary, texts: dict) -> None:
-    scopes = {key: (scope.digest, {p: (summary.records[(key, p)].hidden, texts[(key, p)]) for p in scope.periods})
-              for key, scope in summary.scopes.items()}
+def load_memo(path: Path, version: str) -> dict:
+    """The suppression's memory from the last build (``disclosure.publish_linked``), or an empty one."""
+    try:
+        with open(path, "rb") as fh:
+            saved = pickle.load(fh)
+        return saved["memo"] if saved.get("version") == version and isinstance(saved.get("memo"), dict) else {}
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def save_memo(path: Path, version: str, memo: dict) -> None:
+    _write_pickle(path, {"version": version, "memo": memo})
+
+
+def _write_pickle(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".tmp")
     with open(temp, "wb") as fh:
-        pickle.dump({"version": version, "scopes": scopes}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temp, path)
+
+
+def save_records(path: Path, version: str, summary: Summary, texts: dict) -> None:
+    scopes = {key: (scope.digest, {p: (summary.records[(key, p)].hidden, texts[(key, p)]) for p in scope.periods})
+              for key, scope in summary.scopes.items()}
+    _write_pickle(path, {"version": version, "scopes": scopes})
 
 
 # --- the data files, the manifest, the zip -------------------------------------------------------------------
@@ -475,9 +493,12 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     stamps_file = cache / "outputs" / f"{output_key}.sha256.json"
     zip_index = cache / "outputs" / f"{output_key}.zip.json"
     earlier = load_records(records_file, version)
+    memo_file = cache / "suppression.pickle"  # the search of hidden cells, part by part (any output folder)
+    memo = load_memo(memo_file, version)
     summary = summarise(tallies, k, generated_at,
                         reuse={key: (digest, {p: StoredRecord(hidden, text) for p, (hidden, text) in periods.items()})
-                               for key, (digest, periods) in earlier.items()})
+                               for key, (digest, periods) in earlier.items()}, memo=memo)
+    save_memo(memo_file, version, memo)
     texts = {}
     for key, scope in summary.scopes.items():
         for period in scope.periods:
