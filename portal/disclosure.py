@@ -199,33 +199,46 @@ def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, s
     with that looser edge it gets a box of its own where one exists (``_Linked.unprotected`` keeps any without).
 
     The search runs in parts that no box crosses (a family of counts in one year), in ``workers`` processes.
-    ``memo``, a dict the caller may keep between runs, holds each part's result under a digest of its cells: a
-    part whose cells are all as they were is not searched again (a change at one site in one year redoes that
-    year's parts only).
+    ``memo``, a dict the caller may keep between runs, holds each year's result under a digest of its tables: a
+    year whose tables are all as they were is taken as it was (a change at one site in one year redoes that
+    year only).
     """
     if k < 2:
         raise ValueError("k must be at least 2")
-    first = {key: primary(tally, k) for key, tally in tallies.items()}
-    parts = _parts(tallies, parents, k, first)
     memo = {} if memo is None else memo
-    found = {name: memo[name][1] for name, part in parts.items() if memo.get(name, ("",))[0] == part.digest}
-    todo = [name for name in parts if name not in found]
-    found.update(zip(todo, _protect_parts([parts[name] for name in todo], workers)))
-    memo.clear()
-    memo.update((name, (parts[name].digest, found[name])) for name in parts)
+    by_year: dict[str, list[tuple[str, str]]] = {}
+    for key in tallies:
+        by_year.setdefault(key[1][:4], []).append(key)
+    # what a year's result depends on: the places, k, and every count of every table of that year
+    shape = repr((k, sorted(parents.items(), key=str)))
+    digests = {year: hashlib.sha1(repr((shape, [(key, dict.__repr__(tallies[key])) for key in keys])).encode())
+               .hexdigest() for year, keys in by_year.items()}
+    hidden: dict[tuple[str, str], dict[str, str]] = {}
+    todo = []
+    for year, keys in by_year.items():
+        earlier = memo.get(year)
+        if earlier and earlier[0] == digests[year] and set(earlier[1]) == set(keys):
+            hidden.update(earlier[1])
+        else:
+            todo.extend(keys)
+    first = {key: primary(tallies[key], k) for key in todo}
+    parts = _parts({key: tallies[key] for key in todo}, parents, k, first)
     added: dict[tuple[str, str], set[str]] = {}
     withheld: dict[tuple[str, str], set[str]] = {}
-    for name in parts:
-        for cells, paths in zip(found[name], (added, withheld)):
+    for found in _protect_parts(list(parts.values()), workers):
+        for cells, paths in zip(found, (added, withheld)):
             for family, category, scope, period in cells:
                 paths.setdefault((scope, period), set()).update(cell_paths(family, category))
-    for key, hidden in first.items():
+    for key, table in first.items():
         more, less_said = added.get(key), withheld.get(key)
         if more or less_said:
-            hidden.update((path, COMPLEMENT) for path in more or () if path not in hidden)
-            hidden.update((path, WITHHELD) for path in less_said or () if path in hidden)
-            first[key] = _ordered(hidden)
-    return Published(tallies, first)
+            table.update((path, COMPLEMENT) for path in more or () if path not in table)
+            table.update((path, WITHHELD) for path in less_said or () if path in table)
+            table = _ordered(table)
+        hidden[key] = table
+    memo.clear()
+    memo.update((year, (digests[year], {key: hidden[key] for key in keys})) for year, keys in by_year.items())
+    return Published(tallies, hidden)
 
 
 def _parts(tallies: dict, parents: dict, k: int, hidden_paths: dict) -> dict[tuple[str, str], _Linked]:
@@ -241,15 +254,13 @@ def _parts(tallies: dict, parents: dict, k: int, hidden_paths: dict) -> dict[tup
             parts[(family, year)] = _Linked(parents, k, {year: sorted(months.get(year, ()))})
     categories = {family: [(TOTAL, total)] + [(f"{part}.{c}",) * 2 for part in parts_ for c in BREAKDOWNS[part]]
                   for family, (total, parts_, _additive) in FAMILIES.items()}
-    tables: dict[str, list[tuple[str, str]]] = {}
     count_paths = {family: [_count_path(family, category) for category, _key in family_categories]
                    for family, family_categories in categories.items()}
     for (scope, period), tally in tallies.items():
         paths, year = hidden_paths[(scope, period)], period[:4]
-        tables.setdefault(year, []).append((scope, period))
         for family, family_categories in categories.items():
             part = parts[(family, year)]
-            value, trace = part.value, part.trace
+            value = part.value
             for (category, key), count_path in zip(family_categories, count_paths[family]):
                 n = tally[key]
                 cell = (family, category, scope, period)
@@ -257,17 +268,8 @@ def _parts(tallies: dict, parents: dict, k: int, hidden_paths: dict) -> dict[tup
                 if 0 < n < k:
                     part.small.add(cell)
                     part.hidden.add(cell)
-                    trace.append(-n)
                 elif n and count_path in paths:
                     part.hidden.add(cell)
-                    trace.append(-n)
-                else:
-                    trace.append(n)
-    # what a part's result depends on: its tables, their counts and which are hidden, the places and months
-    shape = repr((k, sorted(parents.items(), key=str)))
-    for (_family, year), part in parts.items():
-        part.digest = hashlib.sha1(repr((shape, part.months, tables.get(year), part.trace)).encode()).hexdigest()
-        part.trace = []
     return parts
 
 
@@ -309,7 +311,6 @@ class _Linked:
         self.value: dict[tuple, int] = {}
         self.hidden: set[tuple] = set()
         self.small: set[tuple] = set()
-        self.digest, self.trace = "", []  # the trace: each cell's count, negative where hidden, for the digest
 
     # -- the ways a cell can move while every sum stays: lists of (index, +1 or -1) along one dimension ----------
 
