@@ -389,14 +389,28 @@ def _cannot_write(exc: OSError, path: Path | str) -> str:
               help="Folder of the static site (default exports/resumen); the zip goes beside it.")
 @click.option("--k", "k", default=None, type=click.IntRange(min=2),
               help="Suppression threshold: counts below it are not published (default 5).")
-def freeze_command(out: str | None, k: int | None) -> None:
+@click.option("--state", default=None,
+              help="INEGI code of a state (01 to 32): that state's own summary, for its coordinator "
+                   "(default folder exports/resumen-NN).")
+def freeze_command(out: str | None, k: int | None, state: str | None) -> None:
     """Build the coordinators' static summary site, its data files and its zip."""
     from .freeze import FreezeError, build
     from .i18n import short_date
     from .storage import StoreError
 
     with force_locale("es"):
-        folder = Path(out) if out else PROJECT_ROOT / "exports" / "resumen"
+        sites = list_sites(get_registry())
+        if state is not None:
+            state = state.strip()
+            if state not in STATES:
+                _fail(_("%(state)s is not a state's code. Write its INEGI code with two digits, from 01 to 32 (for "
+                        "example 14 for Jalisco); the command flask --app portal states lists them all.",
+                        state=state or "''"))
+            if not any(site.state == state for site in sites):
+                _fail(_("No site of %(state)s is registered, so it has no summary of its own.",
+                        state=STATES[state]))
+        default = "resumen" if state is None else f"resumen-{state}"
+        folder = Path(out) if out else PROJECT_ROOT / "exports" / default
         k = k or current_app.config["SUPPRESSION_K"]
         labels = {"sites": _("Reading the sites"), "pages": _("Writing the pages")}
         bars: dict = {}
@@ -412,8 +426,8 @@ def freeze_command(out: str | None, k: int | None) -> None:
                 bars.pop(stage).__exit__(None, None, None)
 
         try:
-            report = build(current_app.instance_path, list_sites(get_registry()),
-                           current_app.extensions["questionnaires"], folder, k, progress)
+            report = build(current_app.instance_path, sites, current_app.extensions["questionnaires"], folder, k,
+                           progress, state=state)
         except FreezeError:
             _fail(_("The folder %(folder)s already holds other files. Choose an empty folder, or the folder of an "
                     "earlier summary (it has a SHA256SUMS file).", folder=folder))
@@ -421,9 +435,10 @@ def freeze_command(out: str | None, k: int | None) -> None:
             _fail(_("The summary was not built: %(problem)s", problem=exc))
         except OSError as exc:
             _fail(_("The summary was not built: %(problem)s", problem=_cannot_write(exc, folder)))
-        click.echo(_("Summary of %(sites)s sites: %(pages)s pages (%(rendered)s written again), data up to "
-                     "%(day)s.", sites=report.sites, pages=report.pages, rendered=report.rendered,
-                     day=short_date(report.data_as_of) if report.data_as_of else "—"))
+        click.echo(ngettext("Summary of %(num)s site: %(pages)s pages (%(rendered)s written again), data up to "
+                            "%(day)s.", "Summary of %(num)s sites: %(pages)s pages (%(rendered)s written again), "
+                            "data up to %(day)s.", report.sites, pages=report.pages, rendered=report.rendered,
+                            day=short_date(report.data_as_of) if report.data_as_of else "—"))
         click.echo(_("Open %(index)s, or share %(zip)s (check it with: sha256sum -c SHA256SUMS).",
                      index=report.out / "index.html", zip=report.zip_path))
         _report_skipped(report.skipped)

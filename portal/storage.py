@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable, Iterator
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
@@ -152,11 +152,25 @@ def parse(path: Path, raw: bytes) -> dict[str, dict[str, dict]]:
 
 def write_atomically(path: Path, content: bytes) -> None:
     """Temporary file in the same folder, fsync, rename over, fsync the folder."""
-    folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    with writing_atomically(path) as tmp:
+        tmp.write(content)
+
+
+def write_file(path: Path, content: bytes | str) -> None:
+    """``write_atomically``, creating the folder first; text is written as UTF-8."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(Path(path), content.encode("utf-8") if isinstance(content, str) else content)
+
+
+@contextmanager
+def writing_atomically(path: Path) -> Iterator[BinaryIO]:
+    """``write_atomically`` for content written piece by piece: the open temporary file, renamed over ``path``
+    (after an fsync, and the folder's) only when the block ends without an error; removed if it fails."""
+    folder = Path(path).parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as tmp:
-            tmp.write(content)
+            yield tmp
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)

@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from browser import axe_violations, no_horizontal_scroll
+from portal.db import get_registry
+from portal.registry import list_sites
 from test_summary import demo_summary
 
 pytestmark = pytest.mark.browser
@@ -289,3 +291,38 @@ def test_every_chart_has_a_visible_title_its_values_and_text_a_phone_can_read(ph
     assert enrolment["labels"] == ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
     assert enrolment["values"] == cells[1:] and cells[0] == "1,257"  # the year's 1,257 men, as PRODUCT.md says
     assert not phone.console_errors, phone.console_errors
+
+
+def test_a_states_own_summary_opens_from_disk_and_leads_only_to_that_state(chromium, tmp_path_factory):
+    """Ciudad de México's coordinator opens the summary built with --state 09 from a USB stick."""
+    app, _out, _report = demo_summary(tmp_path_factory)
+    out = (tmp_path_factory.mktemp("state") / "resumen-09").resolve()
+    result = app.test_cli_runner().invoke(args=["freeze", "--state", "09", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    reached, problems = crawl(out)
+    assert not problems, problems[:5]
+    with app.app_context():
+        codes = {site.code for site in list_sites(get_registry()) if site.state == "09"}
+    folders = {rel.split("/")[0] for rel in reached if "/" in rel} - {"static", "data"}
+    assert len(codes) >= 2 and folders == {"nacional", "estado-09"} | {f"sitio-{code}" for code in codes}, folders
+    assert {p.name for p in out.iterdir() if p.is_dir()} == folders | {"static", "data"}
+
+    watch = Watch(chromium, out)
+    page = watch.page
+    page.goto(watch.url("index.html"))
+    assert "Ciudad de México" in page.locator("p.lead").inner_text()
+    assert page.locator("ul.places a").all_inner_texts() == ["Ciudad de México"]
+    page.locator("ul.places a").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/estado-09/index.html")
+    sites = page.locator("ul.places a")
+    assert sites.count() >= 1
+    sites.first.click()
+    page.wait_for_load_state()
+    assert re.search(r"/sitio-CDMX-[A-Z]+/index\.html$", page.url), page.url
+    assert page.locator("h1").first.is_visible()
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.url.endswith("/estado-09/index.html")
+    assert not watch.outside() and not watch.errors, (watch.outside()[:3], watch.errors[:3])
+    watch.context.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..disclosure import publish_linked
 from ..indicators import combine
@@ -67,6 +67,7 @@ class Summary:
     k: int
     scopes: dict[str, Scope]
     records: dict[tuple[str, str], Record]
+    state: str | None = None  # a state's own summary (``only_state``): its INEGI code
 
     def __post_init__(self) -> None:
         self._slugs = {scope.slug: scope for scope in self.scopes.values()}
@@ -147,3 +148,15 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
             continue
         records.update(((key, period), Record(*published[(key, period)])) for period in scope.periods)
     return Summary(generated_at, data_as_of, k, scopes, records)
+
+
+def only_state(summary: Summary, state: str) -> Summary:
+    """One state's summary for its coordinator: the state and its sites, with the country's figures beside them
+    for comparison (as the whole summary publishes them, so nothing hidden there shows here); no other state and
+    none of its sites appear, not even in the country's table of states."""
+    key = f"state:{state}"
+    keep = {"all", key, *summary.scopes[key].children}
+    scopes = {name: replace(scope, children=[key]) if name == "all" else scope
+              for name, scope in summary.scopes.items() if name in keep}
+    records = {(name, period): record for (name, period), record in summary.records.items() if name in keep}
+    return Summary(summary.generated_at, summary.data_as_of, summary.k, scopes, records, state)

@@ -239,7 +239,8 @@ def home_context() -> dict:
     context = overview_context(s.scopes["all"], base="")
     made = datetime.fromisoformat(s.generated_at)
     context.update(generated_at=f"{short_date(made)} {made:%H:%M}",
-                   data_as_of=short_date(s.data_as_of) if s.data_as_of else None)
+                   data_as_of=short_date(s.data_as_of) if s.data_as_of else None,
+                   state_name=s.scopes[f"state:{s.state}"].name if s.state else None)
     return context
 
 

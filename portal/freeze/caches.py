@@ -1,0 +1,130 @@
+"""The freeze's memory between builds, so that a rebuild redoes only what changed.
+
+- each site's tallies, under its file's size, time and inode (``cached_site``);
+- the records of the last build into an output folder, with their JSON and CSV text (``load_records``);
+- the suppression's search of hidden cells, year by year (``load_memo``; ``disclosure.publish_linked``).
+
+Everything is kept under ``code_version``: a change to the code, templates, translations or questionnaires that
+shape the output starts afresh. Files live in ``instance/cache/freeze/`` and are written atomically.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections import Counter
+from pathlib import Path
+
+from .. import TRANSLATIONS_FOLDER
+from ..indicators import SiteData, site_tallies
+from ..registry import Site
+from ..storage import site_path, store_for_site, write_file, writing_atomically
+from ..summary.model import Record, SiteTallies, Summary
+
+PACKAGE = Path(__file__).resolve().parent.parent
+FAR_FUTURE = "9999-12-31"  # tallies count every attendance; no session is dated after the data's date
+
+
+def code_version(questionnaires: dict | None = None) -> str:
+    """Changes whenever the code, templates or questionnaire wording that shape the output change.
+
+    Pages show the questionnaires' answer labels, so rewording a form redoes everything too.
+    """
+    digest = hashlib.sha256()
+    for qid, form in sorted((questionnaires or {}).items()):
+        try:
+            digest.update(qid.encode() + Path(form.path).read_bytes())
+        except OSError:
+            digest.update(qid.encode() + repr(form.title).encode() + form.version.encode())
+    sources = [PACKAGE / "indicators.py", PACKAGE / "disclosure.py", PACKAGE / "charts.py", *sorted((PACKAGE / "freeze").glob("*.py")),
+               PACKAGE / "numbers.py", PACKAGE / "i18n.py",
+               *sorted((PACKAGE / "summary").rglob("*.*")), *sorted((PACKAGE / "templates" / "summary").glob("*")),
+               *sorted(TRANSLATIONS_FOLDER.glob("*/LC_MESSAGES/*.mo"))]
+    for path in sources:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+def read_site(instance_path: str, site: Site) -> SiteTallies:
+    """Tally one site's records (the only place the freeze reads a site's file)."""
+    store = store_for_site(instance_path, site.code)
+    try:
+        snapshot = store.read()
+        data = SiteData(site.code, site.state, site.sessions, snapshot.all("participants"),
+                        snapshot.all("sessions"), snapshot.all("responses"))
+    finally:
+        store.close()
+    days = [p["enrolled_on"] for p in data.participants] + [s["date"] for s in data.sessions] + \
+        [r["submitted_on"] for r in data.responses]
+    return SiteTallies(site.code, site.name, site.state, site_tallies(data, FAR_FUTURE),
+                       min(days, default=None), max(days, default=None))
+
+def cached_site(instance_path: str, site: Site, cache: Path, version: str) -> tuple[SiteTallies, bool]:
+    """The site's tallies from the cache when its file has not changed since; True when it was read again."""
+    path = site_path(instance_path, site.code)
+    try:
+        st = path.stat()
+        key = [st.st_size, st.st_mtime_ns, st.st_ino, site.name, site.state, site.sessions, version]
+    except FileNotFoundError:
+        key = [None, site.name, site.state, site.sessions, version]
+    digest = hashlib.sha1(json.dumps(key).encode()).hexdigest()
+    cache_file = cache / "sites" / f"{site.code}.json"
+    try:
+        saved = json.loads(cache_file.read_text(encoding="utf-8"))
+        if saved["key"] == key:
+            return SiteTallies(site.code, site.name, site.state,
+                               {p: Counter(t) for p, t in saved["tallies"].items()},
+                               saved["first_day"], saved["last_day"], digest), False
+    except (OSError, ValueError, KeyError):
+        pass
+    tallies = read_site(instance_path, site)
+    tallies.digest = digest
+    write_file(cache_file, json.dumps({"key": key, "tallies": tallies.tallies, "first_day": tallies.first_day,
+                                        "last_day": tallies.last_day}))
+    return tallies, True
+
+class StoredRecord(Record):
+    """A record kept from the last build: its figures are read back from its JSON line only when a page needs them."""
+
+    def __init__(self, hidden: dict[str, str], text: tuple[str, str, str]):
+        self.hidden, self.text, self._values = hidden, text, None
+
+    @property
+    def values(self) -> dict:
+        if self._values is None:
+            values = json.loads(self.text[1])
+            for key in ("scope", "period", "suppressed"):
+                del values[key]
+            self._values = values
+        return self._values
+
+def load_records(path: Path, version: str) -> dict:
+    """scope -> (digest, {period: (hidden, texts)}) from the last build into the same folder."""
+    try:
+        with open(path, "rb") as fh:
+            saved = pickle.load(fh)
+        return saved["scopes"] if saved.get("version") == version else {}
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
+        return {}
+
+def save_records(path: Path, version: str, summary: Summary, texts: dict) -> None:
+    scopes = {key: (scope.digest, {p: (summary.records[(key, p)].hidden, texts[(key, p)]) for p in scope.periods})
+              for key, scope in summary.scopes.items()}
+    _write_pickle(path, {"version": version, "scopes": scopes})
+
+def load_memo(path: Path, version: str) -> dict:
+    """The suppression's memory from the last build (``disclosure.publish_linked``), or an empty one."""
+    try:
+        with open(path, "rb") as fh:
+            saved = pickle.load(fh)
+        return saved["memo"] if saved.get("version") == version and isinstance(saved.get("memo"), dict) else {}
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
+        return {}
+
+def save_memo(path: Path, version: str, memo: dict) -> None:
+    _write_pickle(path, {"version": version, "memo": memo})
+
+def _write_pickle(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with writing_atomically(path) as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
