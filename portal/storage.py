@@ -150,25 +150,36 @@ def parse(path: Path, raw: bytes) -> dict[str, dict[str, dict]]:
     return data
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Temporary file in the same folder, fsync, rename over, fsync the folder."""
-    with writing_atomically(path) as tmp:
+def write_atomically(path: Path, content: bytes, shared: bool = False) -> None:
+    """Temporary file in the same folder, fsync, rename over, fsync the folder.
+
+    The file can be read by its owner only (a site's data), or, ``shared``, by everyone the umask allows (the
+    summary's pages and files, which are made to be copied and opened by others)."""
+    with writing_atomically(path, shared) as tmp:
         tmp.write(content)
 
 
-def write_file(path: Path, content: bytes | str) -> None:
+def write_file(path: Path, content: bytes | str, shared: bool = False) -> None:
     """``write_atomically``, creating the folder first; text is written as UTF-8."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(Path(path), content.encode("utf-8") if isinstance(content, str) else content)
+    write_atomically(Path(path), content.encode("utf-8") if isinstance(content, str) else content, shared)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
-def writing_atomically(path: Path) -> Iterator[BinaryIO]:
+def writing_atomically(path: Path, shared: bool = False) -> Iterator[BinaryIO]:
     """``write_atomically`` for content written piece by piece: the open temporary file, renamed over ``path``
     (after an fsync, and the folder's) only when the block ends without an error; removed if it fails."""
     folder = Path(path).parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".tmp", dir=folder)
     try:
+        if shared:
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as tmp:
             yield tmp
             tmp.flush()

@@ -1,6 +1,8 @@
 """The freeze as a state's coordinator and a state's IT department rely on it: a state's own summary holds
 nothing of another state's sites, and every file is written whole or not at all."""
 import json
+import os
+import stat
 import zipfile
 
 import pytest
@@ -61,12 +63,20 @@ def test_every_page_is_written_through_an_atomic_write(crafted, tmp_path, monkey
     written = []
     real = freeze_pages.write_atomically
 
-    def recording(path, content):
+    def recording(path, content, shared=False):
         written.append(path.relative_to(tmp_path / "resumen").as_posix())
-        real(path, content)
+        real(path, content, shared)
 
     monkeypatch.setattr(freeze_pages, "write_atomically", recording)
     freeze(crafted["app"], tmp_path / "resumen")
     pages = sorted(p.relative_to(tmp_path / "resumen").as_posix() for p in (tmp_path / "resumen").rglob("*.html"))
     assert pages and sorted(p for p in written if p.endswith(".html")) == pages
     assert not list((tmp_path / "resumen").rglob("*.tmp")) and not list(tmp_path.glob("*.tmp"))
+
+    # made to be copied and opened by others: readable by everyone the umask allows, not by the owner alone
+    # (a site's own data files stay the owner's)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in (tmp_path / "resumen" / "index.html", tmp_path / "resumen" / "data" / "indicators.json",
+                 tmp_path / "resumen" / "SHA256SUMS", tmp_path / "resumen.zip"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path

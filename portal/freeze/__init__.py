@@ -101,8 +101,8 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
                  {f"static/{name}" for name in os.listdir(PACKAGE / "summary" / "static")})
     lap("pages")
 
-    write_file(out / DATA_FILES[0], indicators_json(summary, texts))
-    write_file(out / DATA_FILES[1], indicators_csv(texts))
+    write_file(out / DATA_FILES[0], indicators_json(summary, texts), shared=True)
+    write_file(out / DATA_FILES[1], indicators_csv(texts), shared=True)
     progress("data", 1, 1)
     lap("data")
     digests = write_manifest(out, stamps_file)

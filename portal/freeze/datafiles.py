@@ -70,6 +70,7 @@ def write_manifest(folder: Path, known_file: Path) -> dict[str, str]:
         digests[rel] = earlier[1] if earlier and earlier[0] == stamp else \
             hashlib.sha256((folder / rel).read_bytes()).hexdigest()
         stamps[rel] = [stamp, digests[rel]]
-    write_file(folder / MANIFEST, "".join(f"{digest}  {rel}\n" for rel, digest in digests.items()))
+    write_file(folder / MANIFEST, "".join(f"{digest}  {rel}\n" for rel, digest in digests.items()),
+               shared=True)
     write_file(known_file, json.dumps(stamps))
     return digests

@@ -34,7 +34,7 @@ def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: P
     except (OSError, ValueError, zipfile.BadZipFile):
         zipped, old = {}, None
     try:
-        with writing_atomically(target) as fh:
+        with writing_atomically(target, shared=True) as fh:
             if len(files) >= 0xFFFF or sum((folder / rel).stat().st_size for rel in files) >= 0x7FFFFFFF:
                 with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                     for rel in files:
