@@ -1,5 +1,6 @@
 """A facilitator's working day, and administration, in chromium at desktop size on the demo."""
 import re
+import zipfile
 from datetime import date
 
 import pytest
@@ -119,4 +120,7 @@ def test_administration_and_the_coordinators_summary(chromium, demo_live):
     with page.expect_download() as download:
         page.get_by_role("link", name="Descargar el resumen (zip)").click()
     assert download.value.suggested_filename == "resumen.zip"
+    # the whole zip arrives (waiting for it, so the server is not cut off mid-file) and opens as the summary
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert "resumen/index.html" in archive.namelist() and archive.testzip() is None
     context.close()

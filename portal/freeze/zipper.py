@@ -13,9 +13,13 @@ from ..storage import write_file, writing_atomically
 from .datafiles import site_files
 
 
+BIG = 1_000_000  # bytes: the data files, written again at every build, are compressed faster and a little less
+
+
 def _deflate(path: Path) -> tuple[int, int, bytes]:
     data = path.read_bytes()
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    # level 3 packs indicators.csv in a third of level 6's time, 26 % larger (national scale: 5.6 MB, not 4.4)
+    packer = zlib.compressobj(3 if len(data) >= BIG else 6, zlib.DEFLATED, -15)
     return zlib.crc32(data), len(data), packer.compress(data) + packer.flush()
 
 def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: Path) -> None:
