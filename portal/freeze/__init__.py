@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..registry import Site
-from ..storage import CorruptStoreError, write_file
+from ..storage import write_file
 from ..summary.model import only_state, summarise
-from .caches import (StoredRecord, cached_site, code_version, load_memo, load_records, read_site,  # noqa: F401
+from .caches import (StoredRecord, code_version, load_memo, load_records, read_site, read_sites,  # noqa: F401
                      save_memo, save_records)
 from .datafiles import DATA_FILES, MANIFEST, edited_files, indicators_csv, indicators_json, record_texts, \
     site_files, write_manifest
@@ -29,14 +29,17 @@ from .zipper import write_zip
 class FreezeError(Exception):
     """The summary cannot be built; the message is for a person."""
 
+
 def check_destination(folder: Path) -> None:
     """Frozen-Flask deletes what it did not build: only an empty folder or an earlier summary may be used."""
     if folder.exists() and any(folder.iterdir()) and not (folder / MANIFEST).exists():
         raise FreezeError(folder)
 
+
 class Report:
     def __init__(self, **figures):
         self.__dict__.update(figures)
+
 
 def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path, k: int,
           progress: Callable[[str, int, int], None] | None = None, generated_at: str | None = None,
@@ -56,17 +59,9 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
         timings[stage] = round(now - clock[0], 2)
         clock[0] = now
 
-    tallies, read, skipped = [], 0, []
-    for i, site in enumerate(sites):
-        try:
-            t, fresh = cached_site(instance_path, site, cache, version)
-        except CorruptStoreError as exc:  # left out, and said: the rest of the summary is built
-            skipped.append((site.code, exc.record or exc.detail))
-            continue
-        finally:
-            progress("sites", i + 1, len(sites))
-        tallies.append(t)
-        read += fresh
+    done = iter(range(1, len(sites) + 1))
+    tallies, read, skipped = read_sites(instance_path, sites, cache, version,
+                                        lambda: progress("sites", next(done, len(sites)), len(sites)))
     generated_at = generated_at or datetime.now().astimezone().isoformat(timespec="seconds")
     lap("sites")
     output_key = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]

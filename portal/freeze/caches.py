@@ -1,6 +1,6 @@
 """The freeze's memory between builds, so that a rebuild redoes only what changed.
 
-- each site's tallies, under its file's size, time and inode (``cached_site``);
+- each site's tallies, under its file's size, time and inode (``read_sites``);
 - the records of the last build into an output folder, with their JSON and CSV text (``load_records``);
 - the suppression's search of hidden cells, year by year (``load_memo``; ``disclosure.publish_linked``).
 
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import pickle
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from .. import TRANSLATIONS_FOLDER
 from ..indicators import SiteData, site_tallies
 from ..registry import Site
-from ..storage import site_path, store_for_site, write_file, writing_atomically
+from ..storage import CorruptStoreError, site_path, store_for_site, write_file, writing_atomically
 from ..summary.model import Record, SiteTallies, Summary
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -45,6 +47,7 @@ def code_version(questionnaires: dict | None = None) -> str:
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
+
 def read_site(instance_path: str, site: Site) -> SiteTallies:
     """Tally one site's records (the only place the freeze reads a site's file)."""
     store = store_for_site(instance_path, site.code)
@@ -59,29 +62,83 @@ def read_site(instance_path: str, site: Site) -> SiteTallies:
     return SiteTallies(site.code, site.name, site.state, site_tallies(data, FAR_FUTURE),
                        min(days, default=None), max(days, default=None))
 
-def cached_site(instance_path: str, site: Site, cache: Path, version: str) -> tuple[SiteTallies, bool]:
-    """The site's tallies from the cache when its file has not changed since; True when it was read again."""
-    path = site_path(instance_path, site.code)
+
+def read_sites(instance_path: str, sites: list[Site], cache: Path, version: str,
+               tick: Callable[[], None] = lambda: None, workers: int = 2) -> tuple[list[SiteTallies], int, list]:
+    """(each site's tallies, how many were read again, [(code, problem)] of the damaged files left out).
+
+    A site's tallies come from the cache when its file has not changed since (its size, time and inode); the
+    others are read again, on ``workers`` forked processes when there are many.
+    """
+    found: dict[str, SiteTallies] = {}
+    keys: dict[str, list] = {}
+    for site in sites:
+        path = site_path(instance_path, site.code)
+        try:
+            st = path.stat()
+            keys[site.code] = [st.st_size, st.st_mtime_ns, st.st_ino, site.name, site.state, site.sessions, version]
+        except FileNotFoundError:
+            keys[site.code] = [None, site.name, site.state, site.sessions, version]
+        try:
+            saved = json.loads((cache / "sites" / f"{site.code}.json").read_text(encoding="utf-8"))
+            if saved["key"] == keys[site.code]:
+                found[site.code] = SiteTallies(site.code, site.name, site.state,
+                                               {p: Counter(t) for p, t in saved["tallies"].items()},
+                                               saved["first_day"], saved["last_day"])
+                tick()
+        except (OSError, ValueError, KeyError):
+            pass
+    stale = [site for site in sites if site.code not in found]
+    skipped = []
+    for site, tallies in zip(stale, _read_all(instance_path, stale, tick, workers)):
+        if isinstance(tallies, str):  # left out, and said: the rest of the summary is built
+            skipped.append((site.code, tallies))
+            continue
+        found[site.code] = tallies
+        write_file(cache / "sites" / f"{site.code}.json",
+                   json.dumps({"key": keys[site.code], "tallies": tallies.tallies, "first_day": tallies.first_day,
+                               "last_day": tallies.last_day}))
+    result = []
+    for site in sites:
+        if site.code in found:
+            found[site.code].digest = hashlib.sha1(json.dumps(keys[site.code]).encode()).hexdigest()
+            result.append(found[site.code])
+    return result, len(stale) - len(skipped), skipped
+
+
+def _read_or_say(instance_path: str, site: Site) -> SiteTallies | str:
+    """A site's tallies, or what is wrong with its file."""
     try:
-        st = path.stat()
-        key = [st.st_size, st.st_mtime_ns, st.st_ino, site.name, site.state, site.sessions, version]
-    except FileNotFoundError:
-        key = [None, site.name, site.state, site.sessions, version]
-    digest = hashlib.sha1(json.dumps(key).encode()).hexdigest()
-    cache_file = cache / "sites" / f"{site.code}.json"
+        return read_site(instance_path, site)
+    except CorruptStoreError as exc:
+        return exc.record or exc.detail
+
+
+_FORKED: list = []  # the instance path a forked reader works in (it comes with the fork)
+
+
+def _read_forked(site: Site) -> SiteTallies | str:
+    return _read_or_say(_FORKED[0], site)
+
+
+def _read_all(instance_path: str, sites: list[Site], tick: Callable[[], None], workers: int) -> list:
+    if workers < 2 or len(sites) < 20 or "fork" not in multiprocessing.get_all_start_methods():
+        done = []
+        for site in sites:
+            done.append(_read_or_say(instance_path, site))
+            tick()
+        return done
+    _FORKED[:] = [instance_path]
     try:
-        saved = json.loads(cache_file.read_text(encoding="utf-8"))
-        if saved["key"] == key:
-            return SiteTallies(site.code, site.name, site.state,
-                               {p: Counter(t) for p, t in saved["tallies"].items()},
-                               saved["first_day"], saved["last_day"], digest), False
-    except (OSError, ValueError, KeyError):
-        pass
-    tallies = read_site(instance_path, site)
-    tallies.digest = digest
-    write_file(cache_file, json.dumps({"key": key, "tallies": tallies.tallies, "first_day": tallies.first_day,
-                                        "last_day": tallies.last_day}))
-    return tallies, True
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = []
+            for tallies in pool.imap(_read_forked, sites, chunksize=4):
+                done.append(tallies)
+                tick()
+            return done
+    finally:
+        _FORKED.clear()
+
 
 class StoredRecord(Record):
     """A record kept from the last build: its figures are read back from its JSON line only when a page needs them."""
@@ -98,6 +155,7 @@ class StoredRecord(Record):
             self._values = values
         return self._values
 
+
 def load_records(path: Path, version: str) -> dict:
     """scope -> (digest, {period: (hidden, texts)}) from the last build into the same folder."""
     try:
@@ -107,10 +165,12 @@ def load_records(path: Path, version: str) -> dict:
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
         return {}
 
+
 def save_records(path: Path, version: str, summary: Summary, texts: dict) -> None:
     scopes = {key: (scope.digest, {p: (summary.records[(key, p)].hidden, texts[(key, p)]) for p in scope.periods})
               for key, scope in summary.scopes.items()}
     _write_pickle(path, {"version": version, "scopes": scopes})
+
 
 def load_memo(path: Path, version: str) -> dict:
     """The suppression's memory from the last build (``disclosure.publish_linked``), or an empty one."""
@@ -121,8 +181,10 @@ def load_memo(path: Path, version: str) -> dict:
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
         return {}
 
+
 def save_memo(path: Path, version: str, memo: dict) -> None:
     _write_pickle(path, {"version": version, "memo": memo})
+
 
 def _write_pickle(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

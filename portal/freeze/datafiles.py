@@ -25,13 +25,16 @@ def record_texts(key: str, period: str, record: Record) -> tuple[str, str, str]:
                    f"{'true' if path in record.hidden else 'false'}\n" for path, value in flatten(record.values))
     return hashlib.sha1((line + repr(record.hidden)).encode()).hexdigest(), line, rows
 
+
 def indicators_json(summary: Summary, texts: dict) -> str:
     head = json.dumps({"generated_at": summary.generated_at, "data_as_of": summary.data_as_of,
                        "suppression_k": summary.k}, ensure_ascii=False)[:-1]
     return head + ', "records": [\n' + ",\n".join(line for _d, line, _r in texts.values()) + "\n]}\n"
 
+
 def indicators_csv(texts: dict) -> str:
     return "scope,period,key,value,suppressed\n" + "".join(rows for _d, _l, rows in texts.values())
+
 
 def site_files(folder: Path) -> list[str]:
     """Every file of the built site, as sorted paths relative to it."""
@@ -41,9 +44,11 @@ def site_files(folder: Path) -> list[str]:
         found.extend(name if base == "." else f"{base}/{name}" for name in names)
     return sorted(found)
 
+
 def _stamp(path: Path) -> str:
     st = path.stat()
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
 
 def _known_stamps(known_file: Path) -> dict[str, list[str]]:
     """rel -> [stamp, SHA-256] of every file as the last build into this folder left it."""
@@ -52,11 +57,13 @@ def _known_stamps(known_file: Path) -> dict[str, list[str]]:
     except (OSError, ValueError):
         return {}
 
+
 def edited_files(folder: Path, known_file: Path, existing: set[str]) -> set[str]:
     """The files someone changed (or put there) since the last build: the build writes them again, so the
     manifest never vouches for a page the freeze did not write."""
     known = _known_stamps(known_file)
     return {rel for rel in existing if rel not in known or known[rel][0] != _stamp(folder / rel)}
+
 
 def write_manifest(folder: Path, known_file: Path) -> dict[str, str]:
     """SHA256SUMS (``sha256sum -c`` format); a file unchanged since the last build is not read again."""

@@ -64,6 +64,7 @@ def create_summary_app(summary: Summary, questionnaires: dict, destination: Path
     app.register_blueprint(bp)
     return app
 
+
 def page_list(summary: Summary) -> list[tuple[str, dict]]:
     """Every page: home, methodology, each state's and site's overview, and a page per scope and year (its
     months are columns of that page, not pages of their own)."""
@@ -73,6 +74,7 @@ def page_list(summary: Summary) -> list[tuple[str, dict]]:
             pages.append(("summary.overview", {"slug": scope.slug}))
         pages.extend(("summary.year", {"slug": scope.slug, "year": year}) for year in scope.years)
     return pages
+
 
 def changed_pages(summary: Summary, earlier: dict[str, str], existing: set[str],
                   edited: set[str] = frozenset()) -> list[tuple[str, dict]]:
@@ -91,6 +93,7 @@ def changed_pages(summary: Summary, earlier: dict[str, str], existing: set[str],
             pages.append((endpoint, values))
     return pages
 
+
 def page_path(endpoint: str, values: dict) -> str:
     """Where a page lands in the folder (Frozen-Flask's rule: a folder URL gets index.html)."""
     if endpoint == "summary.home":
@@ -100,6 +103,7 @@ def page_path(endpoint: str, values: dict) -> str:
     if endpoint == "summary.overview":
         return f"{values['slug']}/index.html"
     return f"{values['slug']}/{values['year']}.html"
+
 
 def _freeze_part(app: Flask, pages: list[tuple[str, dict]], with_static: bool, tick: Callable[[], None]) -> None:
     """Freeze some of the pages with Frozen-Flask."""
@@ -118,10 +122,12 @@ def _freeze_part(app: Flask, pages: list[tuple[str, dict]], with_static: bool, t
 
 _FORKED: dict = {}
 
+
 def _forked_part(index: int) -> None:
     """A worker process's share of the pages (the app and lists come with the fork)."""
     app, parts, queue = _FORKED["job"]
     _freeze_part(app, parts[index], index == 0, lambda: queue.put(1))
+
 
 def freeze_pages(app: Flask, pages: list[tuple[str, dict]], progress: Callable[[], None], workers: int = 2) -> None:
     """Render the pages, on ``workers`` processes when there are many."""
@@ -144,6 +150,7 @@ def freeze_pages(app: Flask, pages: list[tuple[str, dict]], progress: Callable[[
             result.get()
     finally:
         _FORKED.clear()
+
 
 def remove_stale(folder: Path, keep: set[str]) -> None:
     """Delete what an earlier build wrote and this one did not (a site or a month that is gone)."""

@@ -22,6 +22,7 @@ def _deflate(path: Path) -> tuple[int, int, bytes]:
     packer = zlib.compressobj(3 if len(data) >= BIG else 6, zlib.DEFLATED, -15)
     return zlib.crc32(data), len(data), packer.compress(data) + packer.flush()
 
+
 def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: Path) -> None:
     """One zip of the whole folder (under its own name), replaced atomically.
 
@@ -49,6 +50,7 @@ def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: P
         if old is not None:
             old.close()
     write_file(index_file, json.dumps({rel: digests.get(rel) for rel in files}))
+
 
 def _write_zip_entries(folder: Path, files: list[str], fh, digests: dict, zipped: dict,
                        old: zipfile.ZipFile | None) -> None:
