@@ -150,12 +150,13 @@ def parse(path: Path, raw: bytes) -> dict[str, dict[str, dict]]:
     return data
 
 
-def write_atomically(path: Path, content: bytes, shared: bool = False) -> None:
+def write_atomically(path: Path, content: bytes, shared: bool = False, durable: bool = True) -> None:
     """Temporary file in the same folder, fsync, rename over, fsync the folder.
 
     The file can be read by its owner only (a site's data), or, ``shared``, by everyone the umask allows (the
-    summary's pages and files, which are made to be copied and opened by others)."""
-    with writing_atomically(path, shared) as tmp:
+    summary's pages and files, which are made to be copied and opened by others). Not ``durable``: no fsync, for
+    a caller that writes many files and then calls ``os.sync()`` once (a reader still never sees half a file)."""
+    with writing_atomically(path, shared, durable) as tmp:
         tmp.write(content)
 
 
@@ -172,7 +173,7 @@ def _umask() -> int:
 
 
 @contextmanager
-def writing_atomically(path: Path, shared: bool = False) -> Iterator[BinaryIO]:
+def writing_atomically(path: Path, shared: bool = False, durable: bool = True) -> Iterator[BinaryIO]:
     """``write_atomically`` for content written piece by piece: the open temporary file, renamed over ``path``
     (after an fsync, and the folder's) only when the block ends without an error; removed if it fails."""
     folder = Path(path).parent
@@ -183,7 +184,8 @@ def writing_atomically(path: Path, shared: bool = False) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as tmp:
             yield tmp
             tmp.flush()
-            os.fsync(tmp.fileno())
+            if durable:
+                os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         try:
@@ -191,6 +193,8 @@ def writing_atomically(path: Path, shared: bool = False) -> Iterator[BinaryIO]:
         except FileNotFoundError:
             pass
         raise
+    if not durable:
+        return
     dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -63,9 +63,9 @@ def test_every_page_is_written_through_an_atomic_write(crafted, tmp_path, monkey
     written = []
     real = freeze_pages.write_atomically
 
-    def recording(path, content, shared=False):
+    def recording(path, content, shared=False, durable=True):
         written.append(path.relative_to(tmp_path / "resumen").as_posix())
-        real(path, content, shared)
+        real(path, content, shared, durable)
 
     monkeypatch.setattr(freeze_pages, "write_atomically", recording)
     freeze(crafted["app"], tmp_path / "resumen")

@@ -25,7 +25,7 @@ class _AtomicPath(type(Path())):
     """A path whose ``write_bytes`` goes through ``storage.write_atomically``: how Frozen-Flask writes a page."""
 
     def write_bytes(self, data: bytes) -> int:
-        write_atomically(self, data, shared=True)
+        write_atomically(self, data, shared=True, durable=False)  # the build syncs once, after the last page
         return len(data)
 
 
