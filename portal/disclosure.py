@@ -401,19 +401,23 @@ class _Linked:
     def _ranked(self, options, make, direction, most) -> list[tuple[float, list]]:
         """The cheapest ``most`` ways whose cells can all move along with the cell."""
         cost, scored, found = self.cost, [], []
-        for option in options:
-            cells = [(make(index), sign) for index, sign in option]
-            total = sum(cost.get(cell, INF) for cell, _sign in cells)
-            if total < INF:
-                scored.append((total, cells, option))
-        scored.sort(key=lambda item: item[0])
         value, small, k = self.value, self.small, self.k
-        for total, cells, option in scored:
-            for cell, sign in cells:
-                moved = value[cell] + direction * sign
-                if (not 0 < moved < k) if cell in small else moved < 0:
+        for option in options:
+            total, movable = 0, True
+            for index, sign in option:
+                cell = make(index)
+                weight = cost.get(cell)
+                if weight is None:  # no such cell (a place without that period): no such way
                     break
+                total += weight
+                if movable:
+                    moved = value[cell] + direction * sign
+                    movable = (0 < moved < k) if cell in small else moved >= 0
             else:
+                scored.append((total, movable, option))
+        scored.sort(key=lambda item: item[0])
+        for total, movable, option in scored:
+            if movable:
                 found.append((total, option))
                 if len(found) == most:
                     break
