@@ -154,6 +154,7 @@ def _sheet_worker(args: tuple[str, str, str]) -> str:
 def _write_sheet(code: str, month: str, out: Path) -> str | tuple[str, str]:
     """The sheet's path, or (site, what is wrong) when the site's file cannot be used."""
     from .db import get_site_store
+    from .overview import record_sheet_printed
     from .registry import get_site
     from .sheets import sheet_filename, sheet_pdf
     from .storage import CorruptStoreError, write_atomically
@@ -168,6 +169,11 @@ def _write_sheet(code: str, month: str, out: Path) -> str | tuple[str, str]:
     finally:
         store.close()  # a run over hundreds of sites must not keep each one parsed and open
     write_atomically(path, pdf)
+    store = get_site_store(code)
+    try:  # the coordinators' page shows the month's sheet as printed, as when a facilitator prints it
+        record_sheet_printed(store, month, "cli")
+    finally:
+        store.close()
     return str(path)
 
 

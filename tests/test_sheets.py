@@ -8,6 +8,7 @@ from conftest import FACILITATOR_EXIT, INTAKE_ANSWERS, Facilitator, read_pdf
 from portal.db import get_registry, get_site_store
 from portal.indicators import compute, from_snapshot
 from portal.numbers import number
+from portal.overview import PRINTED
 from portal.registry import get_site
 from portal.sheets import render_sheet_html
 
@@ -84,6 +85,15 @@ def test_sheets_command_for_every_site_uses_both_cores(app, site_month, tmp_path
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["hoja-mensual-SITE-A-2026-11.pdf",
                                                               "hoja-mensual-SITE-B-2026-11.pdf"]
+    # printed on the command line counts as printed on the coordinators' page, once per month
+    with app.app_context():
+        for code in ("SITE-A", "SITE-B"):
+            store = get_site_store(code)
+            assert len(store.read().find(PRINTED, month="2026-11")) == 1
+    again = app.test_cli_runner().invoke(args=["sheets", "--month", "2026-11", "--out", str(tmp_path)])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert len(get_site_store("SITE-A").read().find(PRINTED, month="2026-11")) == 1
     text, _, _ = pdf_text(tmp_path / "hoja-mensual-SITE-B-2026-11.pdf", tmp_path)
     assert "No se registraron sesiones en este mes." in text and "Jalisco" in text
 
