@@ -167,6 +167,15 @@ def write_file(path: Path, content: bytes | str, shared: bool = False) -> None:
 
 
 def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (another thread may be creating a
+    file at this moment)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
