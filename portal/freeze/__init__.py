@@ -92,7 +92,8 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     lap("changes")
     done = iter(range(1, len(pages) + 1))
     freeze_pages(app, pages, lambda: progress("pages", next(done, len(pages)), len(pages)))
-    os.sync()  # every page on disk before the manifest vouches for it
+    if hasattr(os, "sync"):  # every page on disk before the manifest vouches for it (Unix)
+        os.sync()
     remove_stale(out, {page_path(e, v) for e, v in page_list(summary)} |
                  {f"static/{name}" for name in os.listdir(PACKAGE / "summary" / "static")})
     lap("pages")
