@@ -30,9 +30,10 @@ import click
 from filelock import FileLock
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, ngettext
 
 from . import PROJECT_ROOT, storage
+from .numbers import count
 
 MANIFEST = "backup-manifest.json"
 FORMAT = "portal-backup"
@@ -259,8 +260,7 @@ def backup_command(out: str) -> None:
                                          problem=exc.detail)) from None
         except OSError as exc:
             raise click.ClickException(_cannot_write(exc, out)) from None
-        click.echo(_("Backup of %(files)s files (%(sites)s sites) written in %(path)s.", files=summary.files,
-                     sites=summary.sites, path=out))
+        click.echo(_("Backup of %(files)s (%(sites)s) written in %(path)s.", **_counted(summary), path=out))
 
 
 @click.command("restore")
@@ -283,5 +283,11 @@ def restore_command(source: str) -> None:
             when = date_time(summary.created_at)
         except (TypeError, ValueError):  # the manifest's time is not checked by any sum
             when = summary.created_at
-        click.echo(_("Restored %(files)s files (%(sites)s sites) of the backup of %(when)s into %(path)s.",
-                     files=summary.files, sites=summary.sites, when=when, path=instance))
+        click.echo(_("Restored %(files)s (%(sites)s) of the backup of %(when)s into %(path)s.", **_counted(summary),
+                     when=when, path=instance))
+
+
+def _counted(summary: Summary) -> dict[str, str]:
+    """The files and sites of a backup, each with its plural form."""
+    return {"files": ngettext("%(count)s file", "%(count)s files", summary.files, count=count(summary.files)),
+            "sites": ngettext("%(count)s site", "%(count)s sites", summary.sites, count=count(summary.sites))}

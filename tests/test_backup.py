@@ -65,6 +65,14 @@ def test_backup_holds_the_instance_and_the_sum_of_every_file(demo, demo_backup):
     assert manifest["created_at"] and manifest["questionnaires"]["intake"]
 
 
+def test_backup_says_in_spanish_how_many_files_and_sites_it_holds(demo, tmp_path):
+    result = flask_cli(demo[0], "backup", "--out", tmp_path / "copia.zip")
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "copia.zip") as zf:
+        files = len(zf.namelist()) - 1  # all but the manifest
+    assert f"Respaldo de {files} archivos (19 sitios) escrito en" in result.output
+
+
 @pytest.mark.slow
 def test_restored_backup_gives_the_same_exports_users_and_codes(demo, demo_backup, tmp_path):
     instance, code = demo

@@ -3,11 +3,11 @@ from pathlib import Path
 
 from flask import (abort, current_app, flash, g, get_flashed_messages, make_response, redirect, render_template,
                    request, send_file, url_for)
-from flask_babel import get_locale, gettext as _
-
+from flask_babel import get_locale, gettext as _, ngettext
 
 from ..db import get_registry, get_site_store
 from ..i18n import parse_month
+from ..numbers import count as number_of
 from ..overview import record_sheet_printed
 from ..questionnaire_form import form_class
 from ..indicators import compute, from_snapshot
@@ -116,7 +116,9 @@ def rebuild_summary():
     out = Path(current_app.config["SUMMARY_FOLDER"])
     report = build(current_app.instance_path, list_sites(get_registry()), questionnaires(), out,
                    current_app.config["SUPPRESSION_K"])
-    flash(_("Summary built again: %(pages)s pages of %(sites)s sites.", pages=report.pages, sites=report.sites),
+    flash(_("Summary built again: %(pages)s of %(sites)s.",
+            pages=ngettext("%(count)s page", "%(count)s pages", report.pages, count=number_of(report.pages)),
+            sites=ngettext("%(count)s site", "%(count)s sites", report.sites, count=number_of(report.sites))),
           "success")
     for code, problem in report.skipped:
         flash(_("The site %(code)s was left out: its data file cannot be used (%(problem)s). Restore it from a "
