@@ -884,9 +884,22 @@ def test_a_rebuild_renders_only_the_pages_that_changed(app, tmp_path):
     tables = Tables((out / "sitio-SITE-A" / "2025.html").read_text(encoding="utf-8"))
     assert tables.at("Sesiones realizadas", "Oct")["text"].strip() == "5"
     assert sha256sum_check(out).returncode == 0
-    with zipfile.ZipFile(third.zip_path) as archive:
-        assert archive.read("resumen/sitio-SITE-A/2025.html") == (out / "sitio-SITE-A" / "2025.html").read_bytes()
-        assert archive.read("resumen/SHA256SUMS") == (out / "SHA256SUMS").read_bytes()
+    with zipfile.ZipFile(third.zip_path) as archive:  # the data files' records of Jalisco were copied packed
+        assert archive.testzip() is None
+        for rel in ("sitio-SITE-A/2025.html", "SHA256SUMS", "data/indicators.json", "data/indicators.csv"):
+            assert archive.read(f"resumen/{rel}") == (out / rel).read_bytes(), rel
+
+    # the data files changed by hand: the next build writes them again from the figures, not from what it finds
+    for rel, marker in (("data/indicators.json", '"sessions_held": 5,'), ("data/indicators.csv", "sessions_held,5,")):
+        text = (out / rel).read_text(encoding="utf-8")
+        assert marker in text, rel
+        (out / rel).write_text(text.replace(marker, marker.replace("5", "50")), encoding="utf-8")
+    mended = freeze(app, out)
+    assert json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))["records"] == data["records"]
+    assert "sessions_held,50," not in (out / "data" / "indicators.csv").read_text(encoding="utf-8")
+    with zipfile.ZipFile(mended.zip_path) as archive:
+        for rel in ("data/indicators.json", "data/indicators.csv"):
+            assert archive.read(f"resumen/{rel}") == (out / rel).read_bytes(), rel
 
     # a page lost from the folder comes back
     (out / "sitio-SITE-B" / "2025.html").unlink()

@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..registry import Site
-from ..storage import write_file
 from ..summary.model import only_state, summarise
 from .caches import (StoredRecord, code_version, load_memo, load_records, read_site, read_sites,  # noqa: F401
                      save_memo, save_records)
-from .datafiles import DATA_FILES, MANIFEST, edited_files, indicators_csv, indicators_json, record_texts, \
-    site_files, write_manifest
+from .datafiles import MANIFEST, EarlierData, edited_files, scope_pieces, site_files, write_data_files, write_manifest
 from .pages import PACKAGE, changed_pages, create_summary_app, freeze_pages, page_list, page_path, remove_stale
 from .zipper import write_zip
 
@@ -68,21 +66,20 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     records_file = cache / "outputs" / f"{output_key}.pickle"
     stamps_file = cache / "outputs" / f"{output_key}.sha256.json"
     zip_index = cache / "outputs" / f"{output_key}.zip.json"
-    earlier = load_records(records_file, version)
+    earlier, layout = load_records(records_file, version)
+    earlier_data = EarlierData.read(out, layout, stamps_file) if earlier else None
+    if earlier_data is None:  # its records are read back from the data files: without them nothing is kept
+        earlier = {}
     memo_file = cache / "suppression.pickle"  # the search of hidden cells, part by part (any output folder)
     memo = load_memo(memo_file, version)
     summary = summarise(tallies, k, generated_at,
-                        reuse={key: (digest, {p: StoredRecord(hidden, text) for p, (hidden, text) in periods.items()})
+                        reuse={key: (digest, {p: StoredRecord(hidden, earlier_data, key, i)
+                                              for i, (p, hidden) in enumerate(periods.items())})
                                for key, (digest, periods) in earlier.items()}, memo=memo)
     save_memo(memo_file, version, memo)
     if state is not None:
         summary = only_state(summary, state)
-    texts = {}
-    for key, scope in summary.scopes.items():
-        for period in scope.periods:
-            record = summary.records[(key, period)]
-            texts[(key, period)] = record.text if isinstance(record, StoredRecord) else \
-                record_texts(key, period, record)
+    pieces = scope_pieces(summary, earlier_data)
     lap("indicators")
 
     app = create_summary_app(summary, questionnaires, out)
@@ -98,17 +95,17 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
                  {f"static/{name}" for name in os.listdir(PACKAGE / "summary" / "static")})
     lap("pages")
 
-    write_file(out / DATA_FILES[0], indicators_json(summary, texts), shared=True)
-    write_file(out / DATA_FILES[1], indicators_csv(texts), shared=True)
+    segments, layout = write_data_files(out, summary, pieces)
+    del pieces, earlier_data
     progress("data", 1, 1)
     lap("data")
     digests = write_manifest(out, stamps_file)
     lap("manifest")
     zip_path = out.with_name(out.name + ".zip")
-    write_zip(out, zip_path, digests, zip_index)
+    write_zip(out, zip_path, digests, zip_index, segments)
     progress("zip", 1, 1)
     lap("zip")
-    save_records(records_file, version, summary, texts)
+    save_records(records_file, version, summary, layout)
     lap("cache")
     return Report(timings=timings, sites=sum(key.startswith("site:") for key in summary.scopes), sites_read=read, skipped=skipped, pages=len(page_list(summary)),
                   rendered=len(pages), files=len(digests) + 1, records=len(summary.records), data_as_of=summary.data_as_of, zip_path=zip_path, out=out)

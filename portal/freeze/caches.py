@@ -141,35 +141,39 @@ def _read_all(instance_path: str, sites: list[Site], tick: Callable[[], None], w
 
 
 class StoredRecord(Record):
-    """A record kept from the last build: its figures are read back from its JSON line only when a page needs them."""
+    """A record kept from the last build: its figures are read back from its JSON line in the earlier
+    ``data/indicators.json`` (``datafiles.EarlierData``) only when a page needs them."""
 
-    def __init__(self, hidden: dict[str, str], text: tuple[str, str, str]):
-        self.hidden, self.text, self._values = hidden, text, None
+    def __init__(self, hidden: dict[str, str], earlier, scope: str, index: int):
+        self.hidden, self.earlier, self.scope, self.index, self._values = hidden, earlier, scope, index, None
 
     @property
     def values(self) -> dict:
         if self._values is None:
-            values = json.loads(self.text[1])
+            values = json.loads(self.earlier.line(self.scope, self.index))
             for key in ("scope", "period", "suppressed"):
                 del values[key]
             self._values = values
         return self._values
 
 
-def load_records(path: Path, version: str) -> dict:
-    """scope -> (digest, {period: (hidden, texts)}) from the last build into the same folder."""
+def load_records(path: Path, version: str) -> tuple[dict, dict]:
+    """(scope -> (digest, {period: hidden}), where each scope lies in the data files) of the last build into the
+    same folder."""
     try:
         with open(path, "rb") as fh:
             saved = pickle.load(fh)
-        return saved["scopes"] if saved.get("version") == version else {}
+        if saved.get("version") == version and isinstance(saved.get("layout"), dict):
+            return saved["scopes"], saved["layout"]
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
-        return {}
+        pass
+    return {}, {}
 
 
-def save_records(path: Path, version: str, summary: Summary, texts: dict) -> None:
-    scopes = {key: (scope.digest, {p: (summary.records[(key, p)].hidden, texts[(key, p)]) for p in scope.periods})
+def save_records(path: Path, version: str, summary: Summary, layout: dict) -> None:
+    scopes = {key: (scope.digest, {p: summary.records[(key, p)].hidden for p in scope.periods})
               for key, scope in summary.scopes.items()}
-    _write_pickle(path, {"version": version, "scopes": scopes})
+    _write_pickle(path, {"version": version, "scopes": scopes, "layout": layout})
 
 
 def load_memo(path: Path, version: str) -> dict:

@@ -16,24 +16,91 @@ MANIFEST = "SHA256SUMS"
 DATA_FILES = ("data/indicators.json", "data/indicators.csv")
 
 
-def record_texts(key: str, period: str, record: Record) -> tuple[str, str, str]:
-    """(digest, JSON line, CSV rows) of one published record; the digest also tells a page whether it changed."""
+JSON, CSV = DATA_FILES
+_CSV_HEAD = b"scope,period,key,value,suppressed\n"
+
+
+def record_texts(key: str, period: str, record: Record) -> tuple[str, str]:
+    """(JSON line, CSV rows) of one published record."""
     line = json.dumps({"scope": key, "period": period, **record.values, "suppressed": list(record.hidden)},
                       ensure_ascii=False)
     # scope, period and keys are plain [a-z0-9_:.-] and values numbers: no CSV quoting is ever needed
     rows = "".join(f"{key},{period},{path},{'' if value is None else value},"
                    f"{'true' if path in record.hidden else 'false'}\n" for path, value in flatten(record.values))
-    return hashlib.sha1((line + repr(record.hidden)).encode()).hexdigest(), line, rows
+    return line, rows
 
 
-def indicators_json(summary: Summary, texts: dict) -> str:
+class EarlierData:
+    """The data files of the last build into a folder, as that build left them (``layout``: where each scope's
+    records lie in them), so that a rebuild copies the records it keeps instead of writing them out again."""
+
+    def __init__(self, files: dict[str, bytes], layout: dict[str, dict[str, tuple[int, int]]]) -> None:
+        self.files, self.layout, self._lines = files, layout, {}
+
+    @classmethod
+    def read(cls, folder: Path, layout: dict, known_file: Path) -> EarlierData | None:
+        """The data files of ``folder`` if they are byte for byte those the last build wrote (their size, time and
+        inode as the manifest's stamps left them); None if one is missing or was changed since."""
+        known = _known_stamps(known_file)
+        try:
+            if set(layout) != set(DATA_FILES) or any(known.get(rel, [None])[0] != _stamp(folder / rel)
+                                                     for rel in DATA_FILES):
+                return None
+            return cls({rel: (folder / rel).read_bytes() for rel in DATA_FILES}, layout)
+        except OSError:
+            return None
+
+    def piece(self, rel: str, scope: str) -> bytes | None:
+        where = self.layout[rel].get(scope)
+        return None if where is None else self.files[rel][where[0]:where[0] + where[1]]
+
+    def line(self, scope: str, index: int) -> str:
+        """The JSON line of a scope's record (its periods in order)."""
+        if scope not in self._lines:
+            self._lines[scope] = self.piece(JSON, scope).decode("utf-8").split(",\n")
+        return self._lines[scope][index]
+
+
+def scope_pieces(summary: Summary, earlier: EarlierData | None) -> dict[str, tuple[bytes, bytes]]:
+    """Each scope's records as (JSON lines, CSV rows): copied from the earlier files where the scope's records
+    are those of the last build (``caches.StoredRecord``), written out otherwise."""
+    pieces = {}
+    for key, scope in summary.scopes.items():
+        records = [summary.records[(key, period)] for period in scope.periods]
+        if earlier is not None and records and all(getattr(r, "earlier", None) is earlier for r in records):
+            json_piece, csv_piece = earlier.piece(JSON, key), earlier.piece(CSV, key)
+            if json_piece is not None and csv_piece is not None:
+                pieces[key] = (json_piece, csv_piece)
+                continue
+        texts = [record_texts(key, period, record) for period, record in zip(scope.periods, records)]
+        pieces[key] = (",\n".join(line for line, _rows in texts).encode("utf-8"),
+                       "".join(rows for _line, rows in texts).encode("utf-8"))
+    return pieces
+
+
+def write_data_files(folder: Path, summary: Summary, pieces: dict[str, tuple[bytes, bytes]]) \
+        -> tuple[dict[str, list[bytes]], dict[str, dict[str, tuple[int, int]]]]:
+    """``data/indicators.json`` and ``data/indicators.csv`` from each scope's pieces: (each file as the list of
+    pieces it was joined from, for the zip; where each scope's records lie in each file, for the next build)."""
     head = json.dumps({"generated_at": summary.generated_at, "data_as_of": summary.data_as_of,
-                       "suppression_k": summary.k}, ensure_ascii=False)[:-1]
-    return head + ', "records": [\n' + ",\n".join(line for _d, line, _r in texts.values()) + "\n]}\n"
-
-
-def indicators_csv(texts: dict) -> str:
-    return "scope,period,key,value,suppressed\n" + "".join(rows for _d, _l, rows in texts.values())
+                       "suppression_k": summary.k}, ensure_ascii=False)[:-1] + ', "records": [\n'
+    segments: dict[str, list[bytes]] = {JSON: [head.encode("utf-8")], CSV: [_CSV_HEAD]}
+    layout: dict[str, dict[str, tuple[int, int]]] = {JSON: {}, CSV: {}}
+    ends = {JSON: len(segments[JSON][0]), CSV: len(_CSV_HEAD)}
+    for key, (json_piece, csv_piece) in pieces.items():
+        for rel, piece in ((JSON, json_piece), (CSV, csv_piece)):
+            if not piece:
+                continue
+            if rel == JSON and layout[JSON]:
+                segments[JSON].append(b",\n")
+                ends[JSON] += 2
+            layout[rel][key] = (ends[rel], len(piece))
+            segments[rel].append(piece)
+            ends[rel] += len(piece)
+    segments[JSON].append(b"\n]}\n")
+    for rel in DATA_FILES:
+        write_file(folder / rel, b"".join(segments[rel]), shared=True)
+    return segments, layout
 
 
 def site_files(folder: Path) -> list[str]:

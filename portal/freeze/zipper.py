@@ -1,6 +1,7 @@
 """The summary's zip, written beside its folder: one file to send or copy, replaced atomically."""
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import time
@@ -10,34 +11,61 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..storage import write_file, writing_atomically
-from .datafiles import site_files
+from .datafiles import _stamp, site_files
 
 
 BIG = 1_000_000  # bytes: the data files, written again at every build, are compressed faster and a little less
+_END = b"\x03\x00"  # an empty last deflate block: ends a member packed piece by piece
+
+
+def _level(size: int) -> int:
+    # level 3 packs indicators.csv in a third of level 6's time, 26 % larger (national scale: 5.6 MB, not 4.4)
+    return 3 if size >= BIG else 6
 
 
 def _deflate(path: Path) -> tuple[int, int, bytes]:
     data = path.read_bytes()
-    # level 3 packs indicators.csv in a third of level 6's time, 26 % larger (national scale: 5.6 MB, not 4.4)
-    packer = zlib.compressobj(3 if len(data) >= BIG else 6, zlib.DEFLATED, -15)
+    packer = zlib.compressobj(_level(len(data)), zlib.DEFLATED, -15)
     return zlib.crc32(data), len(data), packer.compress(data) + packer.flush()
 
 
-def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: Path) -> None:
+def _deflate_piece(piece: bytes, level: int) -> bytes:
+    """A piece packed on its own and flushed to a byte boundary, not ended: pieces packed so, one after the
+    other and then ``_END``, are one deflate stream (a fresh packer refers to nothing before the piece)."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return packer.compress(piece) + packer.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _piece_key(piece: bytes) -> str:
+    return hashlib.sha1(piece).hexdigest()
+
+
+def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: Path,
+              segments: dict[str, list[bytes]] | None = None) -> None:
     """One zip of the whole folder (under its own name), replaced atomically.
 
     A file that has not changed since the last zip is copied over still
-    compressed; the others are compressed on two threads. Written by hand
-    (plain PKZIP with UTF-8 names): the ``zipfile`` module cannot copy a
-    compressed member, and is used instead when the zip would need ZIP64. ``index_file`` records the
-    digest of each member of this zip (one per output folder: another folder's zip holds other bytes).
+    compressed; the others are compressed on two threads. ``segments`` gives
+    big files (the data files) as the pieces they were joined from: each piece
+    is packed on its own, so that a piece the last zip already holds is copied
+    from it still packed (a change at one site repacks that site's, its state's
+    and the country's records only). Written by hand (plain PKZIP with UTF-8
+    names): the ``zipfile`` module cannot copy a compressed member, and is used
+    instead when the zip would need ZIP64. ``index_file`` records the digest of
+    each member of this zip and where its pieces lie (one per output folder:
+    another folder's zip holds other bytes), and the zip's own size and time: a
+    zip changed since is not copied from.
     """
     files = site_files(folder)
+    segments = segments or {}
     try:
-        zipped = json.loads(index_file.read_text(encoding="utf-8"))
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+        if index.get("zip") != _stamp(target):
+            raise ValueError("the zip is not the one the index describes")
         old = zipfile.ZipFile(target)
-    except (OSError, ValueError, zipfile.BadZipFile):
-        zipped, old = {}, None
+    except (OSError, ValueError, AttributeError, zipfile.BadZipFile):
+        index, old = {}, None
+    pieces_at: dict[str, dict[str, list[int]]] = {}
     try:
         with writing_atomically(target, shared=True) as fh:
             if len(files) >= 0xFFFF or sum((folder / rel).stat().st_size for rel in files) >= 0x7FFFFFFF:
@@ -45,34 +73,79 @@ def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: P
                     for rel in files:
                         archive.write(folder / rel, f"{folder.name}/{rel}")
             else:
-                _write_zip_entries(folder, files, fh, digests, zipped, old)
+                pieces_at = _write_zip_entries(folder, files, fh, digests, index, old, segments)
     finally:
         if old is not None:
             old.close()
-    write_file(index_file, json.dumps({rel: digests.get(rel) for rel in files}))
+    write_file(index_file, json.dumps({"members": {rel: digests.get(rel) for rel in files}, "pieces": pieces_at,
+                                       "zip": _stamp(target)}))
 
 
-def _write_zip_entries(folder: Path, files: list[str], fh, digests: dict, zipped: dict,
-                       old: zipfile.ZipFile | None) -> None:
-    reusable = {}
+def _member_data(old: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """Where a member's packed bytes start in the old zip."""
+    old.fp.seek(info.header_offset)
+    header = old.fp.read(30)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_length + extra_length
+
+
+def _write_zip_entries(folder: Path, files: list[str], fh, digests: dict, index: dict,
+                       old: zipfile.ZipFile | None, segments: dict[str, list[bytes]]) -> dict:
+    """Every member and the central directory; returns where the pieces of each pieced member lie in its packed
+    bytes ({rel: {piece digest: [offset, length]}})."""
+    zipped, known_pieces = index.get("members", {}), index.get("pieces", {})
+    reusable, starts = {}, {}
     if old is not None:
         for info in old.infolist():
             rel = info.filename.partition("/")[2]
-            if info.compress_type == zipfile.ZIP_DEFLATED and rel in digests and zipped.get(rel) == digests[rel]:
+            if info.compress_type != zipfile.ZIP_DEFLATED:
+                continue
+            if rel in digests and zipped.get(rel) == digests[rel]:
                 reusable[rel] = info
-    fresh = [rel for rel in files if rel not in reusable]
+            if rel in segments and known_pieces.get(rel):
+                starts[rel] = _member_data(old, info)
+    pieced = [rel for rel in files if rel in segments and rel not in reusable]
+    fresh = [rel for rel in files if rel not in reusable and rel not in segments]
+    jobs: dict[tuple[str, str], tuple[bytes, int]] = {}  # pieces to pack: (rel, digest) -> (piece, level)
+    plans: dict[str, list[tuple[str, str]]] = {}
+    for rel in pieced:
+        level = _level(sum(map(len, segments[rel])))
+        plans[rel] = []
+        for piece in segments[rel]:
+            key = _piece_key(piece)
+            plans[rel].append((key, "old" if rel in starts and key in known_pieces[rel] else "new"))
+            if plans[rel][-1][1] == "new":
+                jobs[(rel, key)] = (piece, level)
     with ThreadPoolExecutor(2) as pool:
         packed = dict(zip(fresh, pool.map(_deflate, (folder / rel for rel in fresh))))
+        packed_pieces = dict(zip(jobs, pool.map(lambda job: _deflate_piece(*job), jobs.values())))
+    pieces_at: dict[str, dict[str, list[int]]] = {}
+    for rel in pieced:
+        data, crc, places = [], 0, {}
+        offset = 0
+        for piece, (key, source) in zip(segments[rel], plans[rel]):
+            if source == "old":
+                where, length = known_pieces[rel][key]
+                old.fp.seek(starts[rel] + where)
+                chunk = old.fp.read(length)
+            else:
+                chunk = packed_pieces[(rel, key)]
+            crc = zlib.crc32(piece, crc)
+            places.setdefault(key, [offset, len(chunk)])
+            data.append(chunk)
+            offset += len(chunk)
+        data.append(_END)
+        packed[rel] = (crc, sum(map(len, segments[rel])), b"".join(data))
+        pieces_at[rel] = places
     central = []
     for rel in files:
         name = f"{folder.name}/{rel}".encode("utf-8")
         if rel in reusable:
             info = reusable[rel]
-            old.fp.seek(info.header_offset)
-            header = old.fp.read(30)
-            skip = struct.unpack("<HH", header[26:30])
-            old.fp.seek(info.header_offset + 30 + skip[0] + skip[1])
+            old.fp.seek(_member_data(old, info))
             crc, size, data, stamp = info.CRC, info.file_size, old.fp.read(info.compress_size), info.date_time
+            if rel in segments:
+                pieces_at[rel] = known_pieces.get(rel, {})
         else:
             crc, size, data = packed[rel]
             stamp = time.localtime((folder / rel).stat().st_mtime)[:6]
@@ -86,3 +159,4 @@ def _write_zip_entries(folder: Path, files: list[str], fh, digests: dict, zipped
     start = fh.tell()
     fh.write(b"".join(central))
     fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), fh.tell() - start, start, 0))
+    return pieces_at
