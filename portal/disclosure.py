@@ -178,7 +178,8 @@ def _count_path(family: str, category: str) -> str | None:
 
 
 def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, str | None], k: int = DEFAULT_K,
-                   memo: dict | None = None, workers: int = 2) -> Published:
+                   memo: dict | None = None, workers: int = 2,
+                   digests: dict[tuple[str, str], str] | None = None) -> Published:
     """Every table of the summary, suppressed together: {(scope, period): (values, {path: reason})}.
 
     ``tallies`` holds every scope's tally for each of its periods (a year ``YYYY`` and its months ``YYYY-MM``);
@@ -201,7 +202,9 @@ def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, s
     The search runs in parts that no box crosses (a family of counts in one year), in ``workers`` processes.
     ``memo``, a dict the caller may keep between runs, holds each year's result under a digest of its tables: a
     year whose tables are all as they were is taken as it was (a change at one site in one year redoes that
-    year only).
+    year only). ``digests``, if the caller has them, holds a digest of each table's tally that changes whenever
+    the tally does (``summary.model.tally_digest``): the year's digest is then made of them instead of the
+    tallies, and a table whose digest is as it was keeps its rule's cells from the memo.
     """
     if k < 2:
         raise ValueError("k must be at least 2")
@@ -211,17 +214,30 @@ def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, s
         by_year.setdefault(key[1][:4], []).append(key)
     # what a year's result depends on: the places, k, and every count of every table of that year
     shape = repr((k, sorted(parents.items(), key=str)))
-    digests = {year: hashlib.sha1(repr((shape, [(key, dict.__repr__(tallies[key])) for key in keys])).encode())
-               .hexdigest() for year, keys in by_year.items()}
+    if digests is None:
+        contents = {key: dict.__repr__(tally) for key, tally in tallies.items()}
+    else:
+        contents = {key: f"{k} {digests[key]}" for key in tallies}  # a table's rule depends on k as well
+    years = {year: hashlib.sha1(repr((shape, [(key, contents[key]) for key in keys])).encode()).hexdigest()
+             for year, keys in by_year.items()}
     hidden: dict[tuple[str, str], dict[str, str]] = {}
-    todo = []
+    todo, redone = [], set()
+    rules: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}  # table -> (its digest, the rule's cells)
     for year, keys in by_year.items():
         earlier = memo.get(year)
-        if earlier and earlier[0] == digests[year] and set(earlier[1]) == set(keys):
+        if earlier and earlier[0] == years[year] and set(earlier[1]) == set(keys):
             hidden.update(earlier[1])
         else:
             todo.extend(keys)
-    first = {key: primary(tallies[key], k) for key in todo}
+            redone.add(year)
+        if earlier and digests is not None:
+            rules.update(earlier[2])
+    first = {}
+    for key in todo:
+        kept = rules.get(key)
+        first[key] = dict(kept[1]) if kept and kept[0] == contents[key] else primary(tallies[key], k)
+    if digests is not None:
+        rules = {key: (contents[key], dict(table)) for key, table in first.items()}
     parts = _parts({key: tallies[key] for key in todo}, parents, k, first)
     added: dict[tuple[str, str], set[str]] = {}
     withheld: dict[tuple[str, str], set[str]] = {}
@@ -236,8 +252,16 @@ def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, s
             table.update((path, WITHHELD) for path in less_said or () if path in table)
             table = _ordered(table)
         hidden[key] = table
+    before = dict(memo)
     memo.clear()
-    memo.update((year, (digests[year], {key: hidden[key] for key in keys})) for year, keys in by_year.items())
+    for year, keys in by_year.items():
+        if digests is None:
+            year_rules = {}
+        elif year in redone:
+            year_rules = {key: rules[key] for key in keys}
+        else:
+            year_rules = before[year][2]
+        memo[year] = (years[year], {key: hidden[key] for key in keys}, year_rules)
     return Published(tallies, hidden)
 
 

@@ -22,7 +22,7 @@ from portal.disclosure import SMALL, WITHHELD, publish, publish_linked
 from portal.freeze import read_site
 from portal.indicators import BREAKDOWNS, combine, finish, select_scope, site_tallies
 from portal.registry import list_sites
-from portal.summary.model import summarise
+from portal.summary.model import summarise, tally_digest
 
 from test_summary import crafted, demo, site_data  # noqa: F401  (fixtures)
 
@@ -284,14 +284,30 @@ def random_tables(seed: int, sites_per_state: int = 3) -> tuple[dict, dict]:
     return tallies, parents
 
 
+class CountedPrimary:
+    def __init__(self, wrapped):
+        self.wrapped, self.calls = wrapped, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.wrapped(*args, **kwargs)
+
+
 def hidden_of(published) -> dict:
     return {key: dict(published.hidden[key]) for key in published}
 
 
-def test_a_rebuild_that_remembers_the_last_search_hides_what_a_fresh_one_does(monkeypatch):
+@pytest.mark.parametrize("with_digests", [False, True])
+def test_a_rebuild_that_remembers_the_last_search_hides_what_a_fresh_one_does(monkeypatch, with_digests):
+    """With ``digests`` (as the summary passes them) each table's rule is also taken from the memo where the
+    table is as it was."""
     tallies, parents = random_tables(7)
     memo: dict = {}
-    first = publish_linked(tallies, parents, memo=memo)
+
+    def digests(tables):
+        return {key: tally_digest(tally) for key, tally in tables.items()} if with_digests else None
+
+    first = publish_linked(tallies, parents, memo=memo, digests=digests(tallies))
     assert memo and hidden_of(first) == hidden_of(publish_linked(tallies, parents))
     # a man leaves a site in March for a reason none had there: his state's, the country's and the year's counts
     # change too, and a count of 1 appears where a 0 was published
@@ -302,7 +318,12 @@ def test_a_rebuild_that_remembers_the_last_search_hides_what_a_fresh_one_does(mo
         for period in ("2010-03", "2010"):
             changed[(scope, period)] = tallies[(scope, period)] + Counter(
                 {"exits": 1, "exit_reason.": 1, f"exit_reason.{reason}": 1})
-    remembered = publish_linked(changed, parents, memo=memo)
+    if with_digests:  # the rule is taken from the memo only for the tables that did not change
+        monkeypatch.setattr(disclosure, "primary", counted := CountedPrimary(disclosure.primary))
+    remembered = publish_linked(changed, parents, memo=memo, digests=digests(changed))
+    if with_digests:
+        assert counted.calls == 6  # the site's, its state's and the country's March and year
+        monkeypatch.setattr(disclosure, "primary", counted.wrapped)
     fresh = publish_linked(changed, parents)
     assert hidden_of(remembered) == hidden_of(fresh) != hidden_of(first)
     assert dict(remembered.items()) == dict(fresh.items())

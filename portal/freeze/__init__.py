@@ -70,7 +70,7 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     earlier_data = EarlierData.read(out, layout, stamps_file) if earlier else None
     if earlier_data is None:  # its records are read back from the data files: without them nothing is kept
         earlier = {}
-    memo_file = cache / "suppression.pickle"  # the search of hidden cells, part by part (any output folder)
+    memo_file = cache / "suppression.pickle"  # sums and the search of hidden cells (any output folder)
     memo = load_memo(memo_file, version)
     summary = summarise(tallies, k, generated_at,
                         reuse={key: (digest, {p: StoredRecord(hidden, earlier_data, key, i)

@@ -2,7 +2,8 @@
 
 - each site's tallies, under its file's size, time and inode (``read_sites``);
 - the records of the last build into an output folder, with their JSON and CSV text (``load_records``);
-- the suppression's search of hidden cells, year by year (``load_memo``; ``disclosure.publish_linked``).
+- the sums of states and the country, and the suppression's search of hidden cells, year by year (``load_memo``;
+  ``summary.model.summarise``, ``disclosure.publish_linked``).
 
 Everything is kept under ``code_version``: a change to the code, templates, translations or questionnaires that
 shape the output starts afresh. Files live in ``instance/cache/freeze/`` and are written atomically.
@@ -21,7 +22,7 @@ from .. import TRANSLATIONS_FOLDER
 from ..indicators import SiteData, site_tallies
 from ..registry import Site
 from ..storage import CorruptStoreError, site_path, store_for_site, write_file, writing_atomically
-from ..summary.model import Record, SiteTallies, Summary
+from ..summary.model import Record, SiteTallies, Summary, tally_digest
 
 PACKAGE = Path(__file__).resolve().parent.parent
 FAR_FUTURE = "9999-12-31"  # tallies count every attendance; no session is dated after the data's date
@@ -84,7 +85,7 @@ def read_sites(instance_path: str, sites: list[Site], cache: Path, version: str,
             if saved["key"] == keys[site.code]:
                 found[site.code] = SiteTallies(site.code, site.name, site.state,
                                                {p: Counter(t) for p, t in saved["tallies"].items()},
-                                               saved["first_day"], saved["last_day"])
+                                               saved["first_day"], saved["last_day"], digests=saved["digests"])
                 tick()
         except (OSError, ValueError, KeyError):
             pass
@@ -95,9 +96,10 @@ def read_sites(instance_path: str, sites: list[Site], cache: Path, version: str,
             skipped.append((site.code, tallies))
             continue
         found[site.code] = tallies
+        tallies.digests = {period: tally_digest(tally) for period, tally in tallies.tallies.items()}
         write_file(cache / "sites" / f"{site.code}.json",
                    json.dumps({"key": keys[site.code], "tallies": tallies.tallies, "first_day": tallies.first_day,
-                               "last_day": tallies.last_day}))
+                               "last_day": tallies.last_day, "digests": tallies.digests}))
     result = []
     for site in sites:
         if site.code in found:

@@ -27,6 +27,7 @@ class SiteTallies:
     first_day: str | None
     last_day: str | None
     digest: str = ""  # changes whenever the site's records do (the freeze's cache key)
+    digests: dict[str, str] = field(default_factory=dict)  # period -> tally_digest of its tally (where known)
 
 
 @dataclass
@@ -76,6 +77,14 @@ class Summary:
         return self._slugs.get(slug)
 
 
+def tally_digest(tally: Counter) -> str:
+    """Changes whenever the tally does, whatever the order its keys were counted in."""
+    return hashlib.sha1(repr(sorted(tally.items())).encode()).hexdigest()
+
+
+_NOTHING = tally_digest(Counter())
+
+
 def slug_of(key: str) -> str:
     kind, _, value = key.partition(":")
     return {"all": "nacional", "state": f"estado-{value}", "site": f"sitio-{value}"}[kind]
@@ -100,7 +109,10 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
     maps a scope to (digest, its records by period) from an earlier run; the
     digest covers the scope's data and what is hidden in its records and its
     children's, so when it is the same those records are taken as they are.
-    ``memo`` is the suppression's own memory between runs (``publish_linked``).
+    ``memo``, a dict the caller may keep between runs, remembers the sums of
+    states and the country under a digest of their sites' tallies (a change
+    at one site adds up its state and the country again, nothing else) and
+    the suppression's own memory (``publish_linked``).
     """
     reuse = reuse or {}
     data_as_of = max((s.last_day for s in sites if s.last_day), default=None)
@@ -117,7 +129,10 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
         scopes[key] = Scope(key, slug_of(key), site.name, f"state:{site.state}")
         members[key] = [site]
 
+    memo = {} if memo is None else memo
+    earlier_sums, sums = memo.get("sums", {}), {}
     tallies: dict[tuple[str, str], Counter] = {}
+    digests: dict[tuple[str, str], str] = {}
     for key in reversed(list(scopes)):  # sites, then states, then the country: each adds up its children
         scope = scopes[key]
         firsts = [s.first_day for s in members[key] if s.first_day]
@@ -130,11 +145,23 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
                         if year in with_data or year == scope.last_day[:4]}
         for period in scope.periods:
             if scope.kind == "site":
-                tallies[(key, period)] = members[key][0].tallies.get(period, Counter())
+                site = members[key][0]
+                tallies[(key, period)] = tally = site.tallies.get(period, Counter())
+                digests[(key, period)] = site.digests.get(period) or tally_digest(tally)
+                continue
+            digest = hashlib.sha1(" ".join(digests.get((child, period), _NOTHING)
+                                           for child in scope.children).encode()).hexdigest()
+            earlier = earlier_sums.get((key, period))
+            if earlier and earlier[0] == digest:
+                tally = earlier[1]
             else:
-                tallies[(key, period)] = combine(tallies.get((child, period), Counter()) for child in scope.children)
+                tally = combine(tallies.get((child, period), Counter()) for child in scope.children)
+            tallies[(key, period)], digests[(key, period)] = tally, digest
+            sums[(key, period)] = (digest, tally)
+    memo["sums"] = sums
     published = publish_linked(tallies, {key: scope.parent for key, scope in scopes.items()
-                                         if (key, scope.periods[0] if scope.periods else "") in tallies}, k, memo)
+                                         if (key, scope.periods[0] if scope.periods else "") in tallies}, k,
+                               memo.setdefault("suppression", {}), digests=digests)
 
     # A scope's pages show its records and its children's: equal digests, equal pages (and reusable records).
     records: dict[tuple[str, str], Record] = {}
