@@ -16,6 +16,7 @@ from . import PROJECT_ROOT, TRANSLATIONS_FOLDER
 from .db import get_registry
 from . import logins
 from .registry import ROLES, RegistryError, add_site, add_user, check_site, list_sites, list_users, set_password
+from .numbers import count as number_of
 from .states import STATES
 
 sites_cli = AppGroup("sites", help="Add and list sites.")
@@ -441,10 +442,12 @@ def freeze_command(out: str | None, k: int | None, state: str | None) -> None:
             _fail(_("The summary was not built: %(problem)s", problem=exc))
         except OSError as exc:
             _fail(_("The summary was not built: %(problem)s", problem=_cannot_write(exc, folder)))
-        click.echo(ngettext("Summary of %(num)s site: %(pages)s pages (%(rendered)s written again), data up to "
-                            "%(day)s.", "Summary of %(num)s sites: %(pages)s pages (%(rendered)s written again), "
-                            "data up to %(day)s.", report.sites, pages=report.pages, rendered=report.rendered,
-                            day=short_date(report.data_as_of) if report.data_as_of else "—"))
+        click.echo(_("Summary of %(sites)s: %(pages)s (%(rendered)s), data up to %(day)s.",
+                     sites=ngettext("%(count)s site", "%(count)s sites", report.sites, count=number_of(report.sites)),
+                     pages=ngettext("%(count)s page", "%(count)s pages", report.pages, count=number_of(report.pages)),
+                     rendered=ngettext("%(count)s written again", "%(count)s written again", report.rendered,
+                                       count=number_of(report.rendered)),
+                     day=short_date(report.data_as_of) if report.data_as_of else "—"))
         click.echo(_("Open %(index)s, or share %(zip)s (check it with: sha256sum -c SHA256SUMS).",
                      index=report.out / "index.html", zip=report.zip_path))
         _report_skipped(report.skipped)

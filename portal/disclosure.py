@@ -89,7 +89,9 @@ def primary(tally: Counter, k: int = DEFAULT_K) -> dict[str, str]:
 
 
 def _ordered(hidden: dict[str, str]) -> dict[str, str]:
-    return dict(sorted(hidden.items(), key=lambda item: _ORDER[item[0]]))
+    """In the published order, each path the one string object of ``_PATHS`` (kept between builds, tens of
+    thousands of tables name the same few paths: a pickle then writes each once)."""
+    return {_PATHS[path]: reason for path, reason in sorted(hidden.items(), key=lambda item: _ORDER[item[0]])}
 
 
 def _blank(values: dict, hidden: dict[str, str]) -> tuple[dict, dict[str, str]]:
@@ -114,6 +116,7 @@ def flatten(values: dict) -> Iterator[tuple[str, float | int | None]]:
 
 
 _ORDER = {path: i for i, (path, _value) in enumerate(flatten(finish(Counter())))}
+_PATHS = {path: path for path in _ORDER}
 
 
 class Published(Mapping):
