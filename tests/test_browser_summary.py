@@ -311,10 +311,16 @@ def test_a_states_own_summary_opens_from_disk_and_leads_only_to_that_state(chrom
     page = watch.page
     page.goto(watch.url("index.html"))
     assert "Ciudad de México" in page.locator("p.lead").inner_text()
-    assert page.locator("ul.places a").all_inner_texts() == ["Ciudad de México"]
-    page.locator("ul.places a").first.click()
+    # the country's figures are named as the whole country (not "all sites": the summary holds one state's)
+    assert page.get_by_role("navigation", name="Menú principal").get_by_role("link").all_inner_texts()[:2] == \
+        ["Ciudad de México", "Todo el país"]
+    assert page.get_by_role("heading", name=re.compile(r"^Todo el país en \d{4}, el año más reciente, para comparar$")
+                            ).is_visible()
+    assert "Todos los sitios" not in page.content()
+    page.get_by_role("link", name="Ver las cifras de Ciudad de México y sus sitios").click()
     page.wait_for_load_state()
     assert page.url.endswith("/estado-09/index.html")
+    assert page.locator("nav.crumbs a").first.inner_text() == "Todo el país"
     sites = page.locator("ul.places a")
     assert sites.count() >= 1
     sites.first.click()
@@ -322,6 +328,13 @@ def test_a_states_own_summary_opens_from_disk_and_leads_only_to_that_state(chrom
     assert re.search(r"/sitio-CDMX-[A-Z]+/index\.html$", page.url), page.url
     assert page.locator("h1").first.is_visible()
     page.go_back()
+    page.wait_for_load_state()
+    assert page.url.endswith("/estado-09/index.html")
+    # the country's year page says why its table of states holds one row
+    page.goto(watch.url(next(rel for rel in sorted(reached) if re.fullmatch(r"nacional/\d{4}\.html", rel))))
+    assert page.get_by_text(re.compile(r"Las cifras principales de Ciudad de México en \d{4} \(este resumen es para "
+                                       r"su coordinación: no incluye ningún otro estado\)")).is_visible()
+    page.get_by_role("navigation", name="Menú principal").get_by_role("link", name="Ciudad de México").click()
     page.wait_for_load_state()
     assert page.url.endswith("/estado-09/index.html")
     assert not watch.outside() and not watch.errors, (watch.outside()[:3], watch.errors[:3])

@@ -95,12 +95,26 @@ def link(base: str, scope: Scope | str | None = None, year: str | None = None) -
     return f"{base}{slug}/{year}.html" if year else f"{base}{slug}/index.html"
 
 
+@bp.app_template_global()
+def country_label() -> str:
+    """The country's name in the summary: "All sites", or in a state's own summary "The whole country" (its only
+    state's sites are not all the sites its figures count)."""
+    return _("The whole country") if summary().state else _("All sites")
+
+
+@bp.app_template_global()
+def own_state() -> Scope | None:
+    """The state of a state's own summary (a link to it on every page), or None."""
+    s = summary()
+    return s.scopes[f"state:{s.state}"] if s.state else None
+
+
 def crumbs(scope: Scope, year: str | None = None) -> list[dict]:
     """The way up: country, state, site (and the year, on a year's page); the last one is the page itself."""
     chain, key = [], scope.key
     while key:
         s = summary().scopes[key]
-        chain.append({"name": _("All sites") if key == "all" else s.name,
+        chain.append({"name": country_label() if key == "all" else s.name,
                       "href": link("../") if key == "all" else link("../", s)})
         key = s.parent
     return list(reversed(chain)) + ([{"name": year, "href": None}] if year else [])
@@ -117,7 +131,7 @@ def compare_table(rows: list[tuple[str, str, Record | None]], note: str | None =
 
 def scope_title(scope: Scope) -> str:
     if scope.kind == "all":
-        return _("All sites")
+        return country_label()
     if scope.kind == "state":
         return _("State: %(name)s", name=scope.name)
     return _("Site: %(name)s", name=scope.name)
@@ -205,8 +219,17 @@ def year_context(scope: Scope, year: str, base: str) -> dict:
                               for key in scope.children], note=_("no data recorded for this period"))
     return {"year": year, "columns": columns, "indicators": indicators, "breakdowns": breakdowns,
             "charts": year_charts(scope, year, records[0]), "children": children, "child_kind": child_kind(scope),
-            "children_caption": _("The main figures of each state in %(year)s", year=year) if scope.kind == "all"
-            else _("The main figures of each site in %(year)s", year=year)}
+            "children_caption": children_caption(scope, year)}
+
+
+def children_caption(scope: Scope, year: str) -> str:
+    s = summary()
+    if scope.kind != "all":
+        return _("The main figures of each site in %(year)s", year=year)
+    if s.state:  # the country's table of states holds one row: say why
+        return _("The main figures of %(state)s in %(year)s (this summary is for its coordinator: it holds no "
+                 "other state)", state=s.scopes[f"state:{s.state}"].name, year=year)
+    return _("The main figures of each state in %(year)s", year=year)
 
 
 def year_links(scope: Scope, base: str, current: str | None = None) -> list[dict]:
@@ -240,7 +263,8 @@ def home_context() -> dict:
     made = datetime.fromisoformat(s.generated_at)
     context.update(generated_at=f"{short_date(made)} {made:%H:%M}",
                    data_as_of=short_date(s.data_as_of) if s.data_as_of else None,
-                   state_name=s.scopes[f"state:{s.state}"].name if s.state else None)
+                   state_name=s.scopes[f"state:{s.state}"].name if s.state else None,
+                   state_href=link("", s.scopes[f"state:{s.state}"]) if s.state else None)
     return context
 
 
