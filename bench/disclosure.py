@@ -90,6 +90,14 @@ def measure(name: str, tallies: dict, parents: dict, sample: int | None) -> None
               f"recovered exactly {len(worked_out(found)):5,} of {tried} hidden counts from 1 to {K - 1} "
               f"(attack {attack_s:5.1f} s); suppression {seconds:5.2f} s; {withheld:,} small counts shown as "
               f"hidden instead of <{K}")
+        levels = {"country": "all", "states": "state", "sites": "site"}
+        shares = []
+        for level, kind in levels.items():
+            tables = [hidden for (scope, _period), (_values, hidden) in published.items()
+                      if scope.partition(":")[0] == kind]
+            level_hidden = sum(path in hidden for hidden in tables for path in count_paths())
+            shares.append(f"{level} {100 * level_hidden / max(1, len(tables) * len(count_paths())):.1f} %")
+        print(f"{'':9} {'':6}  hidden count cells by level: " + ", ".join(shares))
 
 
 def main() -> None:

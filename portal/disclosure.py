@@ -346,32 +346,40 @@ class _Linked:
         weight = 1 + self.value[cell]
         return weight * 3 if cell[1] == TOTAL and FAMILIES[cell[0]][1] else weight
 
-    def _down(self, scope: str, at) -> list[str]:
-        """The cheapest path from a place down to a single site."""
-        path, cost = [], self.cost
+    def _down(self, scope: str, at, change: int) -> list[str]:
+        """The cheapest path from a place down to a single site whose cells can move by ``change`` (the cheapest
+        path at all where none can)."""
+        path, cost, value, small, k = [], self.cost, self.value, self.small, self.k
+
+        def rank(child):
+            cell = at(child)
+            moved = value.get(cell, 0) + change
+            return (not (0 < moved < k) if cell in small else moved < 0), cost.get(cell, INF)
+
         while self.children[scope]:
-            scope = min(self.children[scope], key=lambda child: cost.get(at(child), INF))
+            scope = min(self.children[scope], key=rank)
             path.append(scope)
         return path
 
-    def _places(self, cell: tuple) -> list[list[tuple[str, int]]]:
+    def _places(self, cell: tuple, direction: int) -> list[list[tuple[str, int]]]:
         family, category, scope, period = cell
         cost = self.cost
 
         def at(place):
             return family, category, place, period
 
-        below = [(place, 1) for place in self._down(scope, at)]
-        parent = self.parents[scope]
-        options = []
-        if parent is not None:
-            siblings = sorted((s for s in self.children[parent] if s != scope), key=lambda s: cost.get(at(s), INF))
+        # the cell and a way down to a site, then up through its parents: at each step up, the place reached may
+        # move against a sibling (and a way down from it), which keeps their parent's sum; or the whole chain
+        # moves up to the country
+        chain = [(scope, 1), *((place, 1) for place in self._down(scope, at, direction))]
+        up, options = scope, []
+        while self.parents[up] is not None:
+            siblings = sorted((s for s in self.children[self.parents[up]] if s != up),
+                              key=lambda s: cost.get(at(s), INF))
             for sibling in siblings[:2 * _OPTIONS]:
-                options.append([(scope, 1), *below, (sibling, -1), *((p, -1) for p in self._down(sibling, at))])
-        chain, up = [(scope, 1), *below], parent
-        while up is not None:
-            chain.append((up, 1))
+                options.append([*chain, (sibling, -1), *((p, -1) for p in self._down(sibling, at, -direction))])
             up = self.parents[up]
+            chain.append((up, 1))
         options.append(chain)
         return options
 
@@ -491,12 +499,13 @@ class _Linked:
 
     def _best_box(self, cell: tuple, options: int, tries: int):
         family, category, scope, period = cell
-        all_places, all_periods, all_categories = self._places(cell), self._periods(cell), self._categories(cell)
+        all_periods, all_categories = self._periods(cell), self._categories(cell)
         best = None
         for direction in (1, -1):
             if not self._moves(cell, direction) or best is not None and best[0] == 0:
                 continue
-            places = self._ranked(all_places, lambda p: (family, category, p, period), direction, options)
+            places = self._ranked(self._places(cell, direction), lambda p: (family, category, p, period), direction,
+                                  options)
             periods = self._ranked(all_periods, lambda t: (family, category, scope, t), direction, options)
             categories = self._ranked(all_categories, lambda c: (family, c, scope, period), direction, options)
             # A box holds the three lines through the cell, which share only the cell (hidden, so free): the sum
