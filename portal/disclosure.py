@@ -376,7 +376,8 @@ class _Linked:
         while self.parents[up] is not None:
             siblings = sorted((s for s in self.children[self.parents[up]] if s != up),
                               key=lambda s: cost.get(at(s), INF))
-            for sibling in siblings[:2 * _OPTIONS]:
+            # (a site's siblings are many and cheap; above it, the cheapest few are enough)
+            for sibling in siblings[:2 * _OPTIONS if up == scope else _OPTIONS]:
                 options.append([*chain, (sibling, -1), *((p, -1) for p in self._down(sibling, at, -direction))])
             up = self.parents[up]
             chain.append((up, 1))
