@@ -225,7 +225,7 @@ def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, s
              for year, keys in by_year.items()}
     hidden: dict[tuple[str, str], dict[str, str]] = {}
     todo, redone = [], set()
-    rules: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}  # table -> (its digest, the rule's cells)
+    kept: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}  # table -> (its digest, the rule's cells)
     for year, keys in by_year.items():
         earlier = memo.get(year)
         if earlier and earlier[0] == years[year] and set(earlier[1]) == set(keys):
@@ -234,13 +234,13 @@ def publish_linked(tallies: dict[tuple[str, str], Counter], parents: dict[str, s
             todo.extend(keys)
             redone.add(year)
         if earlier and digests is not None:
-            rules.update(earlier[2])
+            kept.update(earlier[2])
     first = {}
     for key in todo:
-        kept = rules.get(key)
-        first[key] = dict(kept[1]) if kept and kept[0] == contents[key] else primary(tallies[key], k)
-    if digests is not None:
-        rules = {key: (contents[key], dict(table)) for key, table in first.items()}
+        rule = kept.get(key)
+        first[key] = dict(rule[1]) if rule and rule[0] == contents[key] else primary(tallies[key], k)
+    # the rule's cells of the tables looked at now, before the boxes add to them
+    rules = {key: (contents[key], dict(table)) for key, table in first.items()} if digests is not None else {}
     parts = _parts({key: tallies[key] for key in todo}, parents, k, first)
     added: dict[tuple[str, str], set[str]] = {}
     withheld: dict[tuple[str, str], set[str]] = {}

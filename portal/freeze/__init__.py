@@ -96,7 +96,6 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     lap("pages")
 
     segments, layout = write_data_files(out, summary, pieces)
-    del pieces, earlier_data
     progress("data", 1, 1)
     lap("data")
     digests = write_manifest(out, stamps_file)

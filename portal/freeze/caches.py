@@ -1,7 +1,8 @@
 """The freeze's memory between builds, so that a rebuild redoes only what changed.
 
 - each site's tallies, under its file's size, time and inode (``read_sites``);
-- the records of the last build into an output folder, with their JSON and CSV text (``load_records``);
+- the records of the last build into an output folder: what each hides, and where each place's records lie in
+  that build's data files, which a rebuild copies from (``load_records``, ``datafiles.EarlierData``);
 - the sums of states and the country, and the suppression's search of hidden cells, year by year (``load_memo``;
   ``summary.model.summarise``, ``disclosure.publish_linked``).
 

@@ -43,7 +43,7 @@ class EarlierData:
         inode as the manifest's stamps left them); None if one is missing or was changed since."""
         known = _known_stamps(known_file)
         try:
-            if set(layout) != set(DATA_FILES) or any(known.get(rel, [None])[0] != _stamp(folder / rel)
+            if set(layout) != set(DATA_FILES) or any(known.get(rel, [None])[0] != file_stamp(folder / rel)
                                                      for rel in DATA_FILES):
                 return None
             return cls({rel: (folder / rel).read_bytes() for rel in DATA_FILES}, layout)
@@ -112,7 +112,8 @@ def site_files(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def _stamp(path: Path) -> str:
+def file_stamp(path: Path) -> str:
+    """Changes whenever a file is written again: its size, time and inode."""
     st = path.stat()
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
@@ -129,7 +130,7 @@ def edited_files(folder: Path, known_file: Path, existing: set[str]) -> set[str]
     """The files someone changed (or put there) since the last build: the build writes them again, so the
     manifest never vouches for a page the freeze did not write."""
     known = _known_stamps(known_file)
-    return {rel for rel in existing if rel not in known or known[rel][0] != _stamp(folder / rel)}
+    return {rel for rel in existing if rel not in known or known[rel][0] != file_stamp(folder / rel)}
 
 
 def write_manifest(folder: Path, known_file: Path) -> dict[str, str]:
@@ -139,7 +140,7 @@ def write_manifest(folder: Path, known_file: Path) -> dict[str, str]:
     for rel in site_files(folder):
         if rel == MANIFEST:
             continue
-        stamp = _stamp(folder / rel)
+        stamp = file_stamp(folder / rel)
         earlier = known.get(rel)
         digests[rel] = earlier[1] if earlier and earlier[0] == stamp else \
             hashlib.sha256((folder / rel).read_bytes()).hexdigest()

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..storage import write_file, writing_atomically
-from .datafiles import _stamp, site_files
+from .datafiles import file_stamp, site_files
 
 
 BIG = 1_000_000  # bytes: the data files, written again at every build, are compressed faster and a little less
@@ -60,7 +60,7 @@ def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: P
     segments = segments or {}
     try:
         index = json.loads(index_file.read_text(encoding="utf-8"))
-        if index.get("zip") != _stamp(target):
+        if index.get("zip") != file_stamp(target):
             raise ValueError("the zip is not the one the index describes")
         old = zipfile.ZipFile(target)
     except (OSError, ValueError, AttributeError, zipfile.BadZipFile):
@@ -78,7 +78,7 @@ def write_zip(folder: Path, target: Path, digests: dict[str, str], index_file: P
         if old is not None:
             old.close()
     write_file(index_file, json.dumps({"members": {rel: digests.get(rel) for rel in files}, "pieces": pieces_at,
-                                       "zip": _stamp(target)}))
+                                       "zip": file_stamp(target)}))
 
 
 def _member_data(old: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
