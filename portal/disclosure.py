@@ -125,6 +125,17 @@ def could_be(published: int, k: int = DEFAULT_K, exact: bool = False) -> tuple[i
     return max(0, published - MAX_CHANGE), published + MAX_CHANGE
 
 
+def outcomes(count: int, k: int = DEFAULT_K, exact: bool = False) -> tuple[int, ...]:
+    """Every count the table may publish for ``count`` men (what a reader who has the code knows)."""
+    if count <= 0:
+        return (0,)
+    if exact and count >= k:
+        return (count,)
+    if count in _SMALL_TABLE:
+        return _SMALL_TABLE[count][1]
+    return tuple(count + change for change in _LARGE[1])
+
+
 def published_counts(tally: Counter, k: int = DEFAULT_K, exact: bool = False) -> Counter:
     """Every count of men (and marks) of a tally as it is published."""
     return Counter({name: adjust(tally[name], tally[key_of(name)], k, exact) for name in KEYED if tally[name]})
@@ -203,5 +214,5 @@ def largest_change(tally: Counter, k: int = DEFAULT_K, exact: bool = False) -> i
     return max((abs(shown[name] - tally[name]) for name in KEYED), default=0)
 
 
-__all__ = ["DEFAULT_K", "MAX_CHANGE", "CellKeys", "adjust", "could_be", "publish", "flatten", "secret_for",
+__all__ = ["DEFAULT_K", "MAX_CHANGE", "CellKeys", "adjust", "could_be", "outcomes", "publish", "flatten", "secret_for",
            "declaration", "exact_level", "count_paths"]

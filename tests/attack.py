@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from scipy import optimize, sparse
 
-from portal.disclosure import COUNTS, could_be
+from portal.disclosure import COUNTS, MAX_CHANGE, could_be, outcomes
 from portal.indicators import BREAKDOWNS, pct
 
 TOTALS = {"referral_source": "enrolled", "main_reason": "enrolled", "exit_reason": "exits",
@@ -36,34 +36,38 @@ def value_at(record: dict, path: str):
     return record[path] if len(parts) == 1 else record[parts[0]][parts[1]][parts[2]]
 
 
-def bounds_of(record: dict, path: str, k: int) -> tuple[float, float | None]:
+def by_table(published: int, k: int, exact: bool = False) -> tuple[int, int]:
+    """What a reader who has the table itself (the code), not only the declared bound, can say of a count."""
+    found = [n for n in range(published + MAX_CHANGE + 1) if published in outcomes(n, k, exact)]
+    return (min(found), max(found)) if found else (published, published)
+
+
+READERS = {"declared": could_be, "table": by_table}
+
+
+def bounds_of(record: dict, path: str, k: int, reader=could_be) -> tuple[float, float | None]:
     """What the reader knows of one true count from its own record."""
     exact = bool(record.get("exact"))
     if path in PUBLISHED_COUNTS:
-        return could_be(value_at(record, path) or 0, k, exact)
+        return reader(value_at(record, path) or 0, k, exact)
     if path in COHORT.values():
         share = record[next(name for name, key in COHORT.items() if key == path)]
         men = record["enrolled"] or 0
         if share is None:
             return 0, None
         numerators = [m for m in range(men + 1) if pct(m, men) == share]
-        ranges = [could_be(m, k, exact) for m in numerators if _possible(m, k, exact)]
+        ranges = [reader(m, k, exact) for m in numerators]
         return min(lo for lo, _hi in ranges), max(hi for _lo, hi in ranges)
     return 0, None
 
 
-def _possible(published: int, k: int, exact: bool) -> bool:
-    try:
-        could_be(published, k, exact)
-        return True
-    except ValueError:
-        return False
-
-
 def attack(records: list[dict], parents: dict[str, str | None], k: int, truth: dict,
-           sample: int | None = None, seed: int = 21) -> dict:
+           sample: int | None = None, seed: int = 21, reader: str = "declared") -> dict:
     """{(scope, period, path): (least, greatest)} for the true counts from 1 to k-1 (``truth``: what a reader
-    cannot see, used only to choose the counts to attack); ``sample``: only that many, drawn at random."""
+    cannot see, used only to choose the counts to attack); ``sample``: only that many, drawn at random.
+    ``reader``: "declared" knows the method, k, the largest change and the exact levels (the issue's reader);
+    "table" has the code too, and so the table's possible outcomes of each count."""
+    read = READERS[reader]
     by_key = {(r["scope"], r["period"]): r for r in records}
     index: dict[tuple, int] = {}
     bounds: list[tuple] = []
@@ -76,7 +80,7 @@ def attack(records: list[dict], parents: dict[str, str | None], k: int, truth: d
         key = (scope, period, path)
         if key not in index:
             index[key] = len(index)
-            bounds.append(bounds_of(record, path, k))
+            bounds.append(bounds_of(record, path, k, read))
         return index[key]
 
     rows = []  # ([(coefficient, variable)], lower, upper)
