@@ -113,3 +113,22 @@ def test_percentages_come_from_the_published_counts_and_blank_below_k_men():
     shown_any = adjust(30, 77)
     assert values["attended_any_pct"] == round(shown_any * 100 / values["enrolled"], 1)
     assert values["mean_age"] == 35.0 and not blank
+
+
+def test_a_new_man_changes_only_the_figures_that_count_him():
+    """Same men, same figures: re-publishing after one man joins a site changes nothing of another site or state,
+    nor any period he is not in, and a rebuild of unchanged data gives the same figures."""
+    sites = tiny_programme(3)
+    secret = b"the portal's secret"
+    before, _parents, _truth = published(sites, secret)
+    again, _parents, _truth = published(tiny_programme(3), secret)
+    assert again == before
+    man = {"participant_code": "S1-2024-9999", "questionnaire": "intake", "submitted_on": "2024-06-15",
+           "answers": {"age": 40, "referral_source": "media", "main_reason": "legal"}}
+    sites[1].responses.append(man)
+    after, _parents, _truth = published(sites, secret)
+    changed = {(a["scope"], a["period"]) for a, b in zip(after, before) if a != b}
+    state = f"state:{sites[1].state}"
+    assert changed and changed <= {(scope, period) for scope in ("site:S1", state, "all")
+                                   for period in ("2024", "2024-06")}
+    assert [(a["scope"], a["period"]) for a in after] == [(b["scope"], b["period"]) for b in before]
