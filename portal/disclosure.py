@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from .indicators import BREAKDOWNS, finish, pct, ratio
@@ -138,7 +138,8 @@ def outcomes(count: int, k: int = DEFAULT_K, exact: bool = False) -> tuple[int, 
 
 def published_counts(tally: Counter, k: int = DEFAULT_K, exact: bool = False) -> Counter:
     """Every count of men (and marks) of a tally as it is published."""
-    return Counter({name: adjust(tally[name], tally[key_of(name)], k, exact) for name in KEYED if tally[name]})
+    get = tally.get
+    return Counter({name: adjust(get(name, 0), get(f"#{name}", 0), k, exact) for name in KEYED if get(name)})
 
 
 def publish(tally: Counter, k: int = DEFAULT_K, exact: bool = False) -> tuple[dict, list[str]]:
@@ -147,7 +148,9 @@ def publish(tally: Counter, k: int = DEFAULT_K, exact: bool = False) -> tuple[di
     if k < 2:
         raise ValueError("k must be at least 2")
     shown = published_counts(tally, k, exact)
-    values = finish(Counter({**tally, **shown}))
+    merged = defaultdict(int, tally)  # missing keys are 0 (faster than a Counter's, some 25,000 tables a build)
+    merged.update(shown)
+    values = finish(merged)
     blank: list[str] = []
     for name, (num, den) in PERCENTS.items():
         values[name] = _share(shown[num], shown[den], k, name, blank)

@@ -49,6 +49,9 @@ def round1(value: Decimal | float | int | None) -> float | None:
 def pct(numerator: int, denominator: int) -> float | None:
     if not denominator:
         return None
+    if type(numerator) is int and type(denominator) is int and numerator >= 0 and denominator > 0:
+        # whole numbers: tenths of a percent rounded half up in integers (the summary computes ~700,000 of them)
+        return ((numerator * 2000 + denominator) // (2 * denominator)) / 10
     return round1(Decimal(numerator) * 100 / Decimal(denominator))
 
 
