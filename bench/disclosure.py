@@ -8,7 +8,8 @@ imported, not copied), prints:
   many it tried (a random sample: solving every one takes too long), and how many it narrows to two values;
 - the time of the protection step (``summarise``: sums, cell keys, the table) on tallies already read.
 
-Run: ``.venv/bin/python bench/disclosure.py [--sample 500] [--skip-demo] [--skip-national] [--tiny 10]``.
+Run: ``.venv/bin/python bench/disclosure.py [--sample 500] [--table-sample 100] [--skip-demo] [--skip-national]
+[--tiny 10]``.
 """
 from __future__ import annotations
 
@@ -66,13 +67,15 @@ def instance_tables(instance: Path) -> tuple[list[dict], dict, dict, float]:
     return records, parents, truth, seconds
 
 
-def report(name: str, records: list[dict], parents: dict, truth: dict, sample: int, seconds: float | None) -> None:
+def report(name: str, records: list[dict], parents: dict, truth: dict, args: argparse.Namespace,
+           seconds: float | None) -> None:
     small = sum(1 for value in truth.values() if 0 < value < K)
     took = f"; protection step {seconds:.2f} s" if seconds is not None else ""
     print(f"{name}: {len(records):,} records, {small:,} true counts from 1 to {K - 1}{took}")
     for reader in ("declared", "table"):
         start = time.perf_counter()
-        found = attack(records, parents, K, truth, sample=sample, reader=reader)
+        found = attack(records, parents, K, truth, reader=reader,
+                       sample=args.sample if reader == "declared" else args.table_sample)
         pinned, two = worked_out(found), narrowed_to_two(found)
         print(f"  reader who knows the {READER_WORDS[reader]}: attacked {len(found):,}: {len(pinned)} worked out "
               f"exactly, {len(two)} narrowed to two values (attack {time.perf_counter() - start:.0f} s)")
@@ -83,6 +86,8 @@ def report(name: str, records: list[dict], parents: dict, truth: dict, sample: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=500, help="small counts attacked per data set")
+    parser.add_argument("--table-sample", type=int, default=100,
+                        help="small counts attacked per large data set by the reader who has the table")
     parser.add_argument("--tiny", type=int, default=10, help="how many crafted tiny programmes")
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--skip-national", action="store_true")
@@ -106,7 +111,8 @@ def main() -> None:
         try:
             app = create_app({"INSTANCE_PATH": work / "instance"})
             assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
-            report("demo", *instance_tables(work / "instance"), args.sample, None)
+            records, parents, truth, _seconds = instance_tables(work / "instance")
+            report("demo", records, parents, truth, args, None)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     if not args.skip_national:
@@ -116,7 +122,7 @@ def main() -> None:
         try:
             national.prepare(work / "instance", 1)
             records, parents, truth, seconds = instance_tables(work / "instance")
-            report("national (scale 1)", records, parents, truth, args.sample, seconds)
+            report("national (scale 1)", records, parents, truth, args, seconds)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
