@@ -344,7 +344,8 @@ def _import_files(store, site, source: str, mode: str, dry_run: bool):
     with click.progressbar(length=batch.rows, label=label) as bar:
         if dry_run:
             return transfer.preview(store.read(), site, questionnaires, files, mode, batch, bar.update)
-        return transfer.carry_out(store, site, questionnaires, files, mode, "cli", batch, bar.update)
+        # whoever runs commands on the portal's machine is its administrator
+        return transfer.carry_out(store, site, questionnaires, files, mode, "cli", batch, bar.update, may_erase=True)
 
 
 def _existing_site_store(site_code: str):

@@ -68,6 +68,11 @@ class Outcome:
                 if kind in (ADD, UNCHANGED) or any(counts[kind] for counts in self.counts.values())]
 
     @property
+    def erasures(self) -> int:
+        """How many men it erases (or would erase) for good: only an administrator may confirm that."""
+        return sum(counts[ERASE] for counts in self.counts.values())
+
+    @property
     def changes_anything(self) -> bool:
         return any(n for counts in self.counts.values() for kind, n in counts.items() if kind != UNCHANGED)
 
@@ -126,10 +131,12 @@ def preview(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questio
 
 
 def carry_out(store: SiteStore, site: Site, questionnaires: Mapping[str, Questionnaire], files: Mapping[str, bytes],
-              mode: str, user: str, batch: Batch | None = None, progress: Progress | None = None) -> Outcome:
-    """The import (``merge``) or the sync of ``files``, in one write; ImportRefused (nothing changed) if refused."""
+              mode: str, user: str, batch: Batch | None = None, progress: Progress | None = None,
+              may_erase: bool = False) -> Outcome:
+    """The import (``merge``) or the sync of ``files``, in one write; ImportRefused (nothing changed) if refused,
+    a sync that erases anyone too unless ``may_erase`` (an administrator of this portal)."""
     batch = batch or read_batch(files, questionnaires)
     if mode == SYNC:
-        sync, changes = sync_files(store, site, questionnaires, files, user, batch, progress)
+        sync, changes = sync_files(store, site, questionnaires, files, user, batch, progress, may_erase)
         return Outcome.of_changes(site.code, changes, sync.manifest, dry_run=False)
     return Outcome.of_summary(import_batch(store, site, questionnaires, batch, user, progress))
