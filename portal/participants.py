@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from .bounds import no_room_for_a_man
 from .storage import SiteStore, Transaction
 
 GROUP_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
@@ -52,6 +53,9 @@ def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: dat
         raise ProgramError(_("The enrolment date cannot be in the future."))
 
     def change(tx: Transaction) -> str:
+        full = no_room_for_a_man(tx.with_withdrawn().count("participants"))
+        if full:
+            raise ProgramError(full)
         ensure_group(tx, group_code, enrolled_on)
         code = next_participant_code(tx, site_code, enrolled_on.year)
         tx.insert("participants", {"code": code, "group_code": group_code,

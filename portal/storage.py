@@ -14,7 +14,8 @@ Every file is a TinyDB JSON document (``{"table": {"1": {...}}}``). Guarantees:
 * Reads reuse the parsed content while the file on disk is the one that was
   parsed: a page that only reads costs a ``stat``, not a parse.
 * A file that does not parse is reported (``CorruptStoreError``) and never
-  overwritten.
+  overwritten. So is a file larger than ``MAX_STORE_BYTES`` (it is not read), and a
+  write that would make one is refused before anything is written (``StoreTooLargeError``).
 * Every write raises the file's revision (``_meta``), so copies can tell newer from older.
 * Every insert, update and delete is appended to the ``_audit`` table in the
   same atomic write as the change itself (drafts of unsent questionnaires
@@ -50,6 +51,7 @@ META_TABLE = "_meta"  # the file's revision: a number that grows with every writ
 UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts", "logins", "throttle", "synced"})  # synced: transfer/syncing.py
 WITHDRAWN = "withdrawn"  # a record entered by mistake: kept, with the reason, but out of every listing
 LOCK_TIMEOUT_SECONDS = 60
+MAX_STORE_BYTES = 32 * 1024 * 1024  # a busy site's ten years take about 5 MB; no file may pass this
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock
 
 
@@ -78,6 +80,16 @@ class StoreWriteError(StoreError):
         self.cause = cause
         self.disk_full = cause.errno in (errno.ENOSPC, errno.EDQUOT)
         super().__init__(f"{path}: {cause}")
+
+
+class StoreTooLargeError(StoreError):
+    """The write would make the file larger than ``MAX_STORE_BYTES``; nothing was written."""
+
+    def __init__(self, path: Path, size: int):
+        self.path = Path(path)
+        self.size = size
+        self.limit_mb = MAX_STORE_BYTES // (1024 * 1024)
+        super().__init__(f"{path}: {size} bytes, more than {MAX_STORE_BYTES}")
 
 
 class InvalidSiteCode(ValueError):
@@ -518,6 +530,8 @@ class SiteStore:
             fd = os.open(self.path, os.O_RDONLY)
             try:
                 fst = os.fstat(fd)
+                if fst.st_size > MAX_STORE_BYTES:  # never read into memory
+                    raise CorruptStoreError(self.path, f"larger than {MAX_STORE_BYTES // (1024 * 1024)} MB")
                 raw = _read_all(fd)
                 tables = parse(self.path, raw)
                 if self.check is not None:
@@ -589,15 +603,15 @@ class SiteStore:
                 if tx.changed:
                     tx._bump_revision()
                     content = serialise(tx._tables, self._lines)
+                    if len(content) > MAX_STORE_BYTES:
+                        self._lines.clear()
+                        self._fail(batch, StoreTooLargeError(self.path, len(content)))
+                        return
                     try:
                         write_atomically(self.path, content)
                     except OSError as exc:
                         self._lines.clear()  # they describe content that was not written
-                        error = StoreWriteError(self.path, exc)
-                        for pending in batch:
-                            if pending.error is None:
-                                pending.error = error
-                                pending.result = None
+                        self._fail(batch, StoreWriteError(self.path, exc))
                         return
                     self.write_count += 1
                     self._adopt(tx._tables)
@@ -614,6 +628,14 @@ class SiteStore:
         finally:
             for pending in batch:
                 pending.done = True
+
+    @staticmethod
+    def _fail(batch: list[_Pending], error: StoreError) -> None:
+        """Nothing of the batch was written: each change that had succeeded gets ``error``."""
+        for pending in batch:
+            if pending.error is None:
+                pending.error = error
+                pending.result = None
 
     def _adopt(self, tables: dict) -> None:
         """Trust what we just wrote as the cache, without parsing it again."""

@@ -100,3 +100,85 @@ def test_a_manifest_dated_in_the_future_is_refused_and_genuine_syncs_go_on(app, 
     assert site_file(state) == before
     export(app.test_cli_runner(), tmp_path / "later")
     assert sync(state, tmp_path / "later").exit_code == 0  # the next genuine export is not "older"
+
+
+def million_rows_zip(site="SITE-A"):
+    """A small ZIP file of a million plausible rows of participants.csv."""
+    lines = ["participant_code,group_code,enrolled_on"]
+    lines += [f"{site}-{1900 + i % 100}-{i % 10000:04d},G{i // 10000},{1900 + i % 100}-01-01" for i in range(1_000_000)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("participants.csv", "\r\n".join(lines) + "\r\n")
+    return buffer.getvalue()
+
+
+def test_a_small_zip_of_a_million_men_is_refused_naming_the_bound_and_nothing_is_written(app, client):
+    Staff(client).login("fac_a")
+    content = million_rows_zip()
+    assert len(content) < 4 * 1024 * 1024
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
+    # encoded here, in memory: the test client would keep a large body in a temporary file it never closes
+    boundary, body = encode_multipart(MultiDict({
+        "csrf_token": csrf_token(client.get("/sitio/SITE-A/datos/")), "modo": "agregar",
+        "archivos": FileStorage(io.BytesIO(content), "muchos.zip")}))
+    response = client.post("/sitio/SITE-A/datos/importar", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "participants.csv: El archivo tiene más de 60,000 filas" in page, page
+    assert site_file(app) is None  # nothing written, not even an empty site file
+
+
+def test_a_site_holds_a_bounded_number_of_men(app, monkeypatch, tmp_path):
+    from portal import bounds
+    from portal.participants import ProgramError, register
+    from datetime import date
+
+    fill_site(app)  # four men
+    monkeypatch.setattr(bounds, "MAX_MEN_PER_SITE", 4)
+    with app.app_context():
+        store = get_site_store("SITE-A")
+        before = site_file(app)
+        try:
+            register(store, "SITE-A", "2026-A", date(2026, 10, 9), "fac_a")
+        except ProgramError as exc:
+            assert "Un sitio tiene como máximo 4 hombres, y este ya tiene 4" in str(exc), str(exc)
+        else:
+            raise AssertionError("a man past the bound was registered")
+        assert site_file(app) == before
+    folder = tmp_path / "more"
+    export(app.test_cli_runner(), folder)
+    monkeypatch.setattr(bounds, "MAX_MEN_PER_SITE", 3)
+    other = empty_instance(tmp_path, ("SITE-A", "09", 24))
+    result = other.test_cli_runner().invoke(args=["import", "--site", "SITE-A", str(folder)])
+    assert result.exit_code != 0 and "Un sitio tiene como máximo 3 hombres" in result.output, result.output
+    assert site_file(other) is None
+
+
+def test_a_site_file_has_a_bounded_size_on_writing_and_on_reading(app, client, monkeypatch):
+    from datetime import date
+
+    from portal import storage
+    from portal.participants import register
+
+    fill_site(app)
+    before = site_file(app)
+    monkeypatch.setattr(storage, "MAX_STORE_BYTES", len(before) + 10)
+    with app.app_context():
+        try:
+            register(get_site_store("SITE-A"), "SITE-A", "2026-A", date(2026, 10, 9), "fac_a")
+        except storage.StoreTooLargeError:
+            pass
+        else:
+            raise AssertionError("the file grew past its bound")
+    assert site_file(app) == before
+    monkeypatch.setattr(storage, "MAX_STORE_BYTES", len(before) - 10)
+    with app.app_context():
+        get_site_store("SITE-A").close()
+    Staff(client).login("admin")
+    home = client.get("/sitio/SITE-A/")
+    assert home.status_code == 503 and "SITE-A.json" in home.get_data(as_text=True)
+    assert client.get("/sitio/SITE-B/").status_code == 200
+    assert site_file(app) == before

@@ -58,6 +58,8 @@ def transfer_import(site_code):
     """Check the uploaded files: their problems, or (post, redirect, get) the page that shows what the import or
     sync would change. Nothing is written to the site yet."""
     uploads = [(f.filename, f.read()) for f in request.files.getlist("archivos") if f.filename]
+    for f in request.files.getlist("archivos"):
+        f.close()  # a large upload waits in a temporary file: let it go now
     mode = MODES.get(request.form.get("modo") or "agregar")  # a form of before the choice existed: add
     if mode is None:
         return _page(choose_error=_("Choose whether to add what is new or to sync with the site's export.")), 422
