@@ -328,6 +328,10 @@ def import_command(site_code: str, sync: bool, dry_run: bool, source: str) -> No
             for line in lines:
                 click.echo(line, err=True)
             _fail(_("Problems found: %(n)s. Nothing was imported: correct them and run the import again.", n=count))
+        if outcome.erasures and not dry_run:
+            from .erasing import clear_traces
+
+            clear_traces(current_app.instance_path, site_code, outcome.manifest.erased)
         for line in outcome.lines():
             click.echo(line)
 

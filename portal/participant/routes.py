@@ -25,6 +25,7 @@ from ..participants import ProgramError
 from ..questionnaire_form import form_class
 from ..storage import StoreError
 from ..throttle import Throttle, throttle_store
+from ..transfer import pending
 from . import bp
 
 KIOSK_COOKIE = "tableta"
@@ -52,6 +53,7 @@ def sweep_drafts() -> None:
     try:
         sweep["last"] = now
         removed = drafts.sweep(current_app.instance_path)
+        pending.sweep(current_app.instance_path)  # uploads nobody confirmed within the hour hold men's data too
         if removed:
             current_app.logger.info("%s drafts removed: no working code was left for them", removed)
     except StoreError as exc:  # never stop a page for this; the next sweep tries again

@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, g, make_response, redirect, render_
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import transfer
+from .. import erasing, transfer
 from ..transfer import pending
 from ..db import get_site_store
 from ..security import site_access
@@ -119,6 +119,8 @@ def transfer_confirm(site_code):
             pending.drop(current_app.instance_path, token)
         return _page(problems=exc.lines(), problem_count=exc.count, mode=kept.mode), 422
     pending.drop(current_app.instance_path, token)
+    if outcome.erasures:
+        erasing.clear_traces(current_app.instance_path, site_code, outcome.manifest.erased)
     flash(outcome.message(), "success")
     return redirect(url_for("staff.transfer_page", site_code=site_code))
 
