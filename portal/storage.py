@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import errno
+import fcntl
 import json
 import os
 import re
@@ -221,6 +222,34 @@ def writing_atomically(path: Path, shared: bool = False, durable: bool = True) -
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+SERVER_LOCK = ".server.lock"  # in the instance folder: held (shared) by every server process of it
+
+
+def hold_instance(instance: Path | str) -> int:
+    """Mark the instance as served by this process, for as long as it lives (the descriptor is kept open).
+
+    A shared lock: several server processes may serve one instance; ``instance_in_use`` sees any of them.
+    """
+    fd = os.open(Path(instance) / SERVER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def instance_in_use(instance: Path | str) -> bool:
+    """Whether a server process holds the instance now."""
+    try:
+        fd = os.open(Path(instance) / SERVER_LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing lets go of a lock it got
+    return False
 
 
 def remove_stale_temporary_files(folder: Path, older_than_seconds: float = 600) -> list[Path]:
