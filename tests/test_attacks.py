@@ -182,3 +182,51 @@ def test_a_site_file_has_a_bounded_size_on_writing_and_on_reading(app, client, m
     assert home.status_code == 503 and "SITE-A.json" in home.get_data(as_text=True)
     assert client.get("/sitio/SITE-B/").status_code == 200
     assert site_file(app) == before
+
+
+def judged_logins(app, monkeypatch):
+    """Count the passwords the portal actually judges."""
+    from portal.auth import routes
+
+    judged = []
+    real = routes.authenticate
+
+    def counting(*args, **kwargs):
+        judged.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "authenticate", counting)
+    app.config.update(WTF_CSRF_ENABLED=False, LOGIN_SLOW_SECONDS=0)
+    return judged
+
+
+def try_login(app, username, password, address="127.0.0.1"):
+    return app.test_client().post("/entrar", data={"username": username, "password": password},
+                                  environ_base={"REMOTE_ADDR": address})
+
+
+def test_forty_simultaneous_wrong_passwords_are_judged_no_more_than_the_limit(app, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    judged = judged_logins(app, monkeypatch)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(lambda i: try_login(app, "fac_a", f"wrong-password-{i}").status_code, range(40)))
+    assert codes == [401] * 40
+    assert len(judged) == 5, len(judged)
+
+
+def test_a_spray_of_user_names_from_one_address_is_judged_no_more_than_the_address_limit(app, monkeypatch):
+    judged = judged_logins(app, monkeypatch)
+    for i in range(200):
+        try_login(app, f"usuario{i}", "password-guess-1")
+    assert len(judged) == 30, len(judged)
+    assert try_login(app, "fac_a", "fac-a-password-1", "10.0.0.9").status_code == 302  # another address is not
+
+
+def test_guesses_from_many_addresses_never_lock_the_owner_out(app, monkeypatch):
+    judged_logins(app, monkeypatch)
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):
+        for i in range(5):
+            assert try_login(app, "fac_a", f"wrong-password-{i}", address).status_code == 401
+    assert try_login(app, "fac_a", "fac-a-password-1", "10.0.0.1").status_code == 401  # a guessing address waits
+    assert try_login(app, "fac_a", "fac-a-password-1", "192.168.1.20").status_code == 302  # his own gets in
