@@ -179,8 +179,8 @@ def read_backup(source: Path) -> tuple[dict, dict[str, bytes]]:
 
 def _manifest(source: Path, raw: bytes) -> dict:
     try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        manifest = storage.load_json(raw)
+    except ValueError:
         raise BackupError(not_a_backup(source)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(not_a_backup(source))

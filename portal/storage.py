@@ -149,17 +149,59 @@ def serialise(tables: dict[str, dict[str, dict]], lines: dict | None = None) -> 
     return "".join(parts).encode("utf-8")
 
 
+MAX_NUMBER_CHARACTERS = 40  # a decimal number longer than this in a data file is damage, never data
+
+
+class BoundedJSONError(ValueError):
+    """JSON that passes a bound: nesting deeper than Python's recursion allows, a decimal number too long,
+    NaN or Infinity. (A whole number of more than 4,300 digits is refused by Python itself, as a ValueError.)"""
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        raise BoundedJSONError(f"a number of {len(text)} characters")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise BoundedJSONError("a number too large")
+    return value
+
+
+def _no_constant(name: str):
+    raise BoundedJSONError(f"{name} is not a number")
+
+
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` for every file the portal reads, within bounds: any damage is a ValueError (a
+    ``json.JSONDecodeError``, a ``UnicodeDecodeError``, a ``BoundedJSONError``), never another exception.
+
+    The fast C parser is kept (a site file parses at full speed): whole numbers of more than 4,300 digits are
+    refused by Python, nesting past its recursion limit by the parser (turned into a ``BoundedJSONError``
+    here); how deep a record may nest and how large its numbers may be are then the shapes' business
+    (``shapes.py``)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        return json.loads(text, parse_float=_bounded_float, parse_constant=_no_constant)
+    except RecursionError:
+        raise BoundedJSONError("nested too deep") from None
+
+
 def parse(path: Path, raw: bytes) -> dict[str, dict[str, dict]]:
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = load_json(raw)
     except UnicodeDecodeError as exc:
         raise CorruptStoreError(path, f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise CorruptStoreError(path, f"not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:
+        raise CorruptStoreError(path, f"not valid data ({exc})") from None
     if not isinstance(data, dict) or not all(
         isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()
     ):
         raise CorruptStoreError(path, "not a TinyDB document (tables of documents)")
+    meta = data.get(META_TABLE, {}).get("1")
+    if meta is not None and (not isinstance(meta.get("revision"), int) or isinstance(meta["revision"], bool)):
+        raise CorruptStoreError(path, "the revision (_meta 1) is not a whole number", f"{META_TABLE} 1, revision")
     return data
 
 

@@ -230,3 +230,58 @@ def test_guesses_from_many_addresses_never_lock_the_owner_out(app, monkeypatch):
             assert try_login(app, "fac_a", f"wrong-password-{i}", address).status_code == 401
     assert try_login(app, "fac_a", "fac-a-password-1", "10.0.0.1").status_code == 401  # a guessing address waits
     assert try_login(app, "fac_a", "fac-a-password-1", "192.168.1.20").status_code == 302  # his own gets in
+
+
+def _deep(text):
+    return text.replace('"status": "active"', '"status": "active", "x": ' + "[" * 100_000 + "]" * 100_000, 1)
+
+
+def _withdrawn_odd(text):
+    return text.replace('"status": "active"', '"status": "active", "withdrawn": {"at": "ayer"}', 1)
+
+
+DAMAGED_TEXT = {
+    "a number of 5,000 digits": lambda text: re.sub(r'"revision": \d+', '"revision": ' + "9" * 5000, text),
+    "nesting 100,000 deep": _deep,
+    "a revision that is text": lambda text: re.sub(r'"revision": \d+', '"revision": "abc"', text),
+    "an odd withdrawn value": _withdrawn_odd,
+    "an answer 4,000 digits long": lambda text: re.sub(r'"age": \d+', '"age": ' + "9" * 4000, text, count=1),
+}
+
+
+def test_a_damaged_site_file_gives_a_spanish_503_for_that_site_only(tmp_path):
+    from conftest import INTAKE_ANSWERS, Facilitator
+
+    for damage, change in DAMAGED_TEXT.items():
+        instance = tmp_path / damage.replace(" ", "-")
+        from portal import create_app
+        this = create_app({"TESTING": True, "INSTANCE_PATH": instance, "SESSION_COOKIE_SECURE": False})
+        with this.app_context():
+            from portal.registry import add_site, check_site
+            add_site(get_registry(), check_site("SITE-A", "Centro de Salud A", "09", 24))
+            add_site(get_registry(), check_site("SITE-B", "Centro de Salud B", "14", 20))
+            add_user(get_registry(), "admin", "admin", "admin-password-1")
+            add_user(get_registry(), "fac_a", "facilitator", "fac-a-password-1", "SITE-A")
+        browser = this.test_client()
+        fac = Facilitator(browser)
+        man = fac.register(enrolled_on="2026-11-02")
+        fac.enter(man, "intake", INTAKE_ANSWERS, paper_date="2026-11-03")
+        fac.logout()
+        path = instance / "sites" / "SITE-A.json"
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+        damaged = path.read_bytes()
+        with this.app_context():
+            get_site_store("SITE-A").close()
+        Staff(browser).login("admin", "admin-password-1")
+        home = browser.get("/sitio/SITE-A/")
+        assert home.status_code == 503 and "SITE-A.json" in home.get_data(as_text=True), damage
+        assert browser.get("/sitio/SITE-B/").status_code == 200, damage
+        overview = browser.get("/coordinacion/")
+        assert overview.status_code == 200 and "SITE-A" in overview.get_data(as_text=True), damage
+        assert "no se puede usar" in overview.get_data(as_text=True), damage
+        cli = this.test_cli_runner()
+        frozen = cli.invoke(args=["freeze", "--out", str(tmp_path / "resumen" / damage.replace(" ", "-"))])
+        assert frozen.exit_code == 1 and "Se dejó fuera el sitio SITE-A" in frozen.output, (damage, frozen.output)
+        sheets = cli.invoke(args=["sheets", "--month", "2026-11", "--out", str(tmp_path / "hojas" / damage[:5])])
+        assert sheets.exit_code == 1 and "Se dejó fuera el sitio SITE-A" in sheets.output, (damage, sheets.output)
+        assert path.read_bytes() == damaged, damage  # never written on top of

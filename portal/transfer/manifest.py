@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from ..corrections import ERASED
 from ..i18n import date_time
-from ..storage import WITHDRAWN, Snapshot, revision
+from ..storage import WITHDRAWN, Snapshot, load_json, revision
 from .layout import FILE_NAMES
 from .problems import Problem
 
@@ -126,7 +126,7 @@ def read_manifest(files: Mapping[str, bytes]) -> Manifest:
             "takes only the ZIP file (or folder) of a portal's export, unchanged. To bring in a spreadsheet, "
             "import it without sync."))
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = load_json(raw)
         portal = data["portal"]
         manifest = Manifest(
             site=_text(data["site"]), portal_id=_text(portal["id"]), portal_name=str(portal.get("name") or ""),
@@ -151,7 +151,7 @@ def _text(value) -> str:
 
 
 def _whole(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10 ** 12:
         raise ValueError(value)
     return value
 

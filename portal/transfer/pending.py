@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
-from ..storage import write_atomically
+from ..storage import load_json, write_atomically
 
 FOLDER = "pending-imports"
 MAX_AGE_SECONDS = 3600
@@ -94,7 +94,7 @@ def _open(path: Path | None, with_files: bool = False) -> Kept | None:
         return None
     try:
         with zipfile.ZipFile(path) as archive:
-            about = json.loads(archive.read(ABOUT))
+            about = load_json(archive.read(ABOUT))
             if time.time() - float(about["at"]) > MAX_AGE_SECONDS:
                 return None
             files = {name: archive.read(name) for name in archive.namelist() if name != ABOUT} if with_files else {}
