@@ -44,6 +44,14 @@ def init_app(app: Flask) -> None:
         current_app.logger.error("unreadable store: %s", error)
         return render_error(503, "corrupt", filename=error.path.name, record=error.record)
 
+    @app.errorhandler(storage.StoreBusyError)
+    def store_busy(error: storage.StoreBusyError):
+        current_app.logger.warning("file busy, the request was told to try again: %s", error)
+        response = render_error(503, "busy", filename=error.path.name)
+        response = current_app.make_response(response)
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(storage.StoreTooLargeError)
     def store_too_large(error: storage.StoreTooLargeError):
         current_app.logger.error("write refused, the file would be too large: %s", error)

@@ -13,6 +13,10 @@ Every file is a TinyDB JSON document (``{"table": {"1": {...}}}``). Guarantees:
   eight full rewrites.
 * Reads reuse the parsed content while the file on disk is the one that was
   parsed: a page that only reads costs a ``stat``, not a parse.
+* A write that cannot have its file within ``LOCK_WAIT_SECONDS`` (another process holds
+  it) gives up with ``StoreBusyError``, and once the lock has been awaited ``STUCK_SECONDS``
+  later writers to that file give up at once: a held lock never takes every thread of a
+  server, so other sites never wait for it.
 * A file that does not parse is reported (``CorruptStoreError``) and never
   overwritten. So is a file larger than ``MAX_STORE_BYTES`` (it is not read), and a
   write that would make one is refused before anything is written (``StoreTooLargeError``).
@@ -34,6 +38,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -51,7 +56,9 @@ META_TABLE = "_meta"  # the file's revision: a number that grows with every writ
 # Drafts (a man's unsent answers), staff sign-ins and guessing counters are not records of the program.
 UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts", "logins", "throttle", "synced"})  # synced: transfer/syncing.py
 WITHDRAWN = "withdrawn"  # a record entered by mistake: kept, with the reason, but out of every listing
-LOCK_TIMEOUT_SECONDS = 60
+LOCK_TIMEOUT_SECONDS = 60  # a backup or a restore waits this long for a file's lock
+LOCK_WAIT_SECONDS = 5  # a write waits this long for its file, then the request is told to try again
+STUCK_SECONDS = 0.5  # a file whose lock has been awaited this long is stuck: later writers do not queue for it
 MAX_STORE_BYTES = 32 * 1024 * 1024  # a busy site's ten years take about 5 MB; no file may pass this
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock
 
@@ -91,6 +98,14 @@ class StoreTooLargeError(StoreError):
         self.size = size
         self.limit_mb = MAX_STORE_BYTES // (1024 * 1024)
         super().__init__(f"{path}: {size} bytes, more than {MAX_STORE_BYTES}")
+
+
+class StoreBusyError(StoreError):
+    """The file's lock could not be had in time (another process holds it); nothing was written."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        super().__init__(f"{path}: busy")
 
 
 class InvalidSiteCode(ValueError):
@@ -573,6 +588,7 @@ class SiteStore:
         self._changed = threading.Condition()  # guards the queue and the committing flag
         self._committing = False
         self._queue: list[_Pending] = []
+        self._awaiting_lock_since: float | None = None  # when the committing thread began to wait for the file
         self._lines: dict = {}  # (table, id) -> (document, encoded line) of the last write
         self.parse_count = 0  # how many times the file was parsed (for tests/bench)
         self.write_count = 0  # how many files were written
@@ -634,33 +650,52 @@ class SiteStore:
 
         If ``fn`` raises, its changes are undone and the exception is raised
         here; other writers in the same batch are not affected. When this
-        returns, the change is on disk (fsync'ed).
+        returns, the change is on disk (fsync'ed). ``StoreBusyError`` (nothing
+        written) if the file cannot be had within ``LOCK_WAIT_SECONDS``.
         """
         pending = _Pending(fn, user)
         batch = None
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
         with self._changed:
+            if self._stuck():
+                raise StoreBusyError(self.path)
             self._queue.append(pending)
             # Wait while another thread commits; it may take this change with it.
             while self._committing and not pending.done:
-                self._changed.wait()
+                self._changed.wait(timeout=STUCK_SECONDS / 2)
+                if pending in self._queue and (self._stuck() or time.monotonic() > deadline):
+                    self._queue.remove(pending)  # not taken by a batch: leave without a trace
+                    raise StoreBusyError(self.path)
             if not pending.done:  # lead the next batch: everything queued so far
                 self._committing = True
                 batch, self._queue = self._queue, []
         if batch is not None:
             try:
-                self._commit(batch)
+                self._commit(batch, deadline)
             finally:
                 with self._changed:
                     self._committing = False
+                    self._awaiting_lock_since = None
                     self._changed.notify_all()
         if pending.error is not None:
             raise pending.error
         return pending.result
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _stuck(self) -> bool:
+        """Whether the committing thread has awaited the file's lock too long already (call with the lock)."""
+        since = self._awaiting_lock_since
+        return since is not None and time.monotonic() - since > STUCK_SECONDS
+
+    def _commit(self, batch: list[_Pending], deadline: float) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_SECONDS, poll_interval=LOCK_POLL_SECONDS):
+            with self._changed:
+                self._awaiting_lock_since = time.monotonic()
+            lock = FileLock(str(self.lock_path), timeout=max(0.0, deadline - time.monotonic()),
+                            poll_interval=LOCK_POLL_SECONDS)
+            with lock:
+                with self._changed:
+                    self._awaiting_lock_since = None
                 committed = self._current()
                 tx = Transaction(dict(committed), None)
                 for pending in batch:
@@ -687,7 +722,7 @@ class SiteStore:
                     self.write_count += 1
                     self._adopt(tx._tables)
         except Timeout:
-            error = StoreWriteError(self.path, OSError(errno.EBUSY, "lock timeout"))
+            error = StoreBusyError(self.path)
             for pending in batch:
                 pending.error = pending.error or error
         except BaseException as exc:

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 from conftest import Staff, csrf_token
 from portal.db import get_registry, get_site_store
@@ -285,3 +286,84 @@ def test_a_damaged_site_file_gives_a_spanish_503_for_that_site_only(tmp_path):
         sheets = cli.invoke(args=["sheets", "--month", "2026-11", "--out", str(tmp_path / "hojas" / damage[:5])])
         assert sheets.exit_code == 1 and "Se dejó fuera el sitio SITE-A" in sheets.output, (damage, sheets.output)
         assert path.read_bytes() == damaged, damage  # never written on top of
+
+
+HOLD_LOCK = """
+import sys, time
+from filelock import FileLock
+with FileLock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def held_lock(app, site="SITE-A"):
+    """Another process holding the site's file lock, as a stalled command would: the Popen (kill it)."""
+    import subprocess
+    import sys
+
+    from portal import PROJECT_ROOT
+
+    with app.app_context():
+        lock = str(get_site_store(site).lock_path)
+    Path(lock).parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, lock], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_held_lock_gives_a_spanish_try_again_and_frees_the_thread(app, client, monkeypatch):
+    from datetime import date
+    from threading import Thread
+
+    from portal import storage
+    from portal.participants import register
+
+    monkeypatch.setattr(storage, "LOCK_WAIT_SECONDS", 2)
+    fill_site(app, "SITE-B")
+    holder = held_lock(app)
+    try:
+        Staff(client).login("admin")
+        response = client.post("/sitio/SITE-A/participantes/nuevo", data={
+            "csrf_token": csrf_token(client.get("/sitio/SITE-A/participantes/nuevo")), "group": "2026-A",
+            "enrolled_on": "2026-11-02"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+        assert "inténtelo de nuevo" in page, page
+        assert client.get("/sitio/SITE-B/").status_code == 200  # another site does not wait
+
+        outcomes = {}
+
+        def first():
+            with app.app_context():
+                try:
+                    register(get_site_store("SITE-A"), "SITE-A", "2026-A", date(2026, 11, 2), "fac_a")
+                except storage.StoreBusyError:
+                    outcomes["first"] = "busy"
+
+        leader = Thread(target=first)
+        leader.start()
+        import time
+        while get_site_store_of(app, "SITE-A")._awaiting_lock_since is None:
+            time.sleep(0.01)
+        time.sleep(storage.STUCK_SECONDS + 0.1)
+        with app.app_context():  # the file is stuck: a later writer is told at once, its change never run
+            ran = []
+            try:
+                get_site_store("SITE-A").write(lambda tx: ran.append(1))
+            except storage.StoreBusyError:
+                outcomes["second"] = ("busy", leader.is_alive())
+        leader.join()
+        assert outcomes == {"first": "busy", "second": ("busy", True)} and ran == []
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    with app.app_context():
+        register(get_site_store("SITE-A"), "SITE-A", "2026-A", date(2026, 11, 2), "fac_a")  # free again
+
+
+def get_site_store_of(app, site):
+    with app.app_context():
+        return get_site_store(site)
