@@ -230,6 +230,32 @@ def write_atomically(path: Path, content: bytes, shared: bool = False, durable: 
         tmp.write(content)
 
 
+def create_once(path: Path, content: bytes) -> bool:
+    """Create ``path`` holding ``content`` if it does not exist yet; False if it did (it is left as it is).
+
+    Whole or not at all: the content is written to a temporary file, fsync'ed, and linked to its name,
+    which fails if another process made the file first. A full disk leaves no file, never an empty one."""
+    folder = Path(path).parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(content)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        try:
+            os.link(tmp_name, path)
+        except FileExistsError:
+            return False
+    finally:
+        os.unlink(tmp_name)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True
+
+
 def write_file(path: Path, content: bytes | str, shared: bool = False) -> None:
     """``write_atomically``, creating the folder first; text is written as UTF-8."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)

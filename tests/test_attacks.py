@@ -367,3 +367,44 @@ def test_a_held_lock_gives_a_spanish_try_again_and_frees_the_thread(app, client,
 def get_site_store_of(app, site):
     with app.app_context():
         return get_site_store(site)
+
+
+def test_the_portals_identity_is_made_with_the_instance_and_kept_by_a_backup(app, tmp_path):
+    from portal.identity import read_portal_id
+
+    made = read_portal_id(app.instance_path)
+    assert made  # before any export
+    out = tmp_path / "copia.zip"
+    assert app.test_cli_runner().invoke(args=["backup", "--out", str(out)]).exit_code == 0
+    other = empty_instance(tmp_path)  # a new portal: an identity of its own, replaced by the backup's
+    assert read_portal_id(other.instance_path) not in (None, made)
+    result = other.test_cli_runner().invoke(args=["restore", str(out)])
+    assert result.exit_code == 0, result.output
+    assert read_portal_id(other.instance_path) == made
+
+
+def test_a_full_disk_never_leaves_an_empty_identity(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from portal import create_app
+    from portal.identity import PORTAL_ID_FILE, read_portal_id
+
+    real_fsync = os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "secret_key").write_text("a" * 64 + "\n")
+    monkeypatch.setattr(os, "fsync", full)
+    try:
+        create_app({"TESTING": True, "INSTANCE_PATH": instance})
+    except OSError:
+        pass
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert not (instance / PORTAL_ID_FILE).exists()  # nothing, never an empty file
+    (instance / PORTAL_ID_FILE).write_text("")  # what the old way of writing it left on a full disk
+    create_app({"TESTING": True, "INSTANCE_PATH": instance})
+    assert read_portal_id(instance)  # mended at the next start
