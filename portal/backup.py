@@ -252,7 +252,7 @@ def restore(instance: Path, source: Path) -> Summary:
         raise BackupError(_("The instance %(path)s already holds data (%(name)s). A backup is restored only into "
                             "an empty instance: stop the portal, move that folder aside, and run the restore again.",
                             path=instance, name=present[0]))
-    (instance / "sites").mkdir(parents=True, exist_ok=True)
+    (instance / "sites").mkdir(mode=0o700, parents=True, exist_ok=True)
     # The registry last: until it is written, the instance shows no sites and no users.
     for name in sorted(contents, key=lambda n: (n == "portal.json", n)):
         if is_store(name):

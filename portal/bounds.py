@@ -15,6 +15,7 @@ from .numbers import count
 MAX_ROWS_PER_FILE = 60_000  # rows of one CSV file of an import
 MAX_ROWS_PER_IMPORT = 100_000  # rows of all the files of one import together
 MAX_MEN_PER_SITE = 10_000  # men registered at one site, ever (withdrawn ones included)
+FIRST_YEAR = 2007  # the General Law on Women's Access to a Life Free of Violence, which created the program
 
 
 def too_many_rows_in_file() -> str:
@@ -25,6 +26,11 @@ def too_many_rows_in_file() -> str:
 def too_many_rows() -> str:
     return _("Together, the files have more than %(n)s rows, more than one import takes. Nothing was imported: "
              "import them in parts, a few files at a time.", n=count(MAX_ROWS_PER_IMPORT))
+
+
+def before_the_program(day) -> str:
+    return _("The date %(day)s is before %(year)s, when the law that created the program came into force: no "
+             "record of the program can be that old. Check the year.", day=day.strftime("%d/%m/%Y"), year=FIRST_YEAR)
 
 
 def too_many_men(at_site: int, new: int) -> str:

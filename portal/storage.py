@@ -714,7 +714,7 @@ class SiteStore:
 
     def _commit(self, batch: list[_Pending], deadline: float) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             with self._changed:
                 self._awaiting_lock_since = time.monotonic()
             lock = FileLock(str(self.lock_path), timeout=max(0.0, deadline - time.monotonic()),

@@ -408,3 +408,37 @@ def test_a_full_disk_never_leaves_an_empty_identity(tmp_path, monkeypatch):
     (instance / PORTAL_ID_FILE).write_text("")  # what the old way of writing it left on a full disk
     create_app({"TESTING": True, "INSTANCE_PATH": instance})
     assert read_portal_id(instance)  # mended at the next start
+
+
+def test_a_get_of_the_monthly_sheet_changes_nothing(app, client):
+    fill_site(app)
+    Staff(client).login("fac_a")
+    before = site_file(app)
+    response = client.get("/sitio/SITE-A/hoja-mensual?mes=2026-11")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert site_file(app) == before
+
+
+def test_an_import_refuses_dates_before_the_program_began(app, tmp_path):
+    folder = tmp_path / "viejo"
+    folder.mkdir()
+    write_rows(folder, "participants.csv", [["participant_code", "group_code", "enrolled_on"],
+                                           ["SITE-A-1899-0001", "1899-A", "1899-03-01"]])
+    result = app.test_cli_runner().invoke(args=["import", "--site", "SITE-A", str(folder)])
+    assert result.exit_code != 0 and "anterior a 2007" in result.output, result.output
+    assert site_file(app) is None
+
+
+def test_instance_folders_are_made_for_their_owner_only(tmp_path):
+    import stat
+
+    from portal import create_app
+
+    instance = tmp_path / "nueva"
+    app = create_app({"TESTING": True, "INSTANCE_PATH": instance})
+    with app.app_context():
+        from portal.registry import add_site, check_site
+        add_site(get_registry(), check_site("SITE-A", "Centro", "09", 24))
+    fill_site(app)
+    for folder in (instance, instance / "sites"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

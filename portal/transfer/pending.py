@@ -67,7 +67,7 @@ def keep(instance: Path | str, site: str, user: str, mode: str, files: Mapping[s
         archive.writestr(ABOUT, json.dumps(about))
         for name, content in files.items():
             archive.writestr(name, content)
-    _folder(instance).mkdir(parents=True, exist_ok=True)
+    _folder(instance).mkdir(mode=0o700, parents=True, exist_ok=True)
     write_atomically(_path(instance, token), buffer.getvalue())
     return token
 
