@@ -139,8 +139,12 @@ def _check(tables: dict, fields: dict) -> None:
                     raise ShapeError(table, doc_id, name, f"should be {WHAT[ok]}, is {_shown(doc.get(name))}")
             checked = fields.get(table, {})
             for name, value in doc.items():
-                if name not in checked and type(value) in (dict, list) and not _depth(value, MAX_DEPTH):
+                if name in checked:
+                    continue
+                if type(value) in (dict, list) and not _depth(value, MAX_DEPTH):
                     raise ShapeError(table, doc_id, name, f"nests deeper than {MAX_DEPTH} levels")
+                if type(value) is int and not -MAX_WHOLE < value < MAX_WHOLE:
+                    raise ShapeError(table, doc_id, name, "a number too large")
 
 
 def _shown(value: Any) -> str:

@@ -32,6 +32,7 @@ class Outcome:
     counts: dict[str, Counter]  # file's table -> kind -> records
     manifest: Manifest | None = None
     summary: Summary | None = field(default=None, repr=False)  # a merge done: its own words
+    erased_codes: list[str] = field(default_factory=list)  # the men a sync erases (or would): an administrator
 
     @classmethod
     def of_plan(cls, plan: Plan) -> Outcome:
@@ -58,7 +59,8 @@ class Outcome:
         for table, n in changes.unchanged.items():
             counts[table][UNCHANGED] = n
         counts.pop("attendance", None)  # a session's attendance is part of the session in a sync
-        return cls(site, SYNC, dry_run, counts, manifest)
+        return cls(site, SYNC, dry_run, counts, manifest,
+                   erased_codes=sorted(step.key for step in changes.steps if step.kind == ERASE))
 
     @property
     def kinds(self) -> list[str]:
