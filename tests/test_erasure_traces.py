@@ -67,6 +67,8 @@ def test_an_administrators_erasure_leaves_nothing_of_him_in_the_instance(app, cl
     man = fac.register()
     fac.logout()
     leave_traces(app, client, man)
+    app.config["SUMMARY_FOLDER"] = str(Path(app.instance_path).parent / "resumen")
+    assert app.test_cli_runner().invoke(args=["freeze"]).exit_code == 0  # the summary's caches, in the instance
     admin = Staff(client)
     admin.login("admin")
     page = client.get(f"/sitio/SITE-A/participantes/{man}/borrar")
