@@ -442,3 +442,27 @@ def test_instance_folders_are_made_for_their_owner_only(tmp_path):
     fill_site(app)
     for folder in (instance, instance / "sites"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+def test_simultaneous_wrong_codes_are_judged_no_more_than_the_limit(app, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from portal import access_codes
+
+    judged = []
+    real = access_codes.check
+
+    def counting(*args, **kwargs):
+        judged.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(access_codes, "check", counting)
+    app.config.update(WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    def guess(i):
+        return client.post("/cuestionario/", data={"codigo": f"WRONG{i:04d}"}).status_code
+
+    assert guess(9999) == 303  # one browser: its device is now in its session
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(guess, range(30))) == {303}
+    assert len(judged) == 10, len(judged)
