@@ -466,3 +466,18 @@ def test_simultaneous_wrong_codes_are_judged_no_more_than_the_limit(app, monkeyp
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert set(pool.map(guess, range(30))) == {303}
     assert len(judged) == 10, len(judged)
+
+
+def test_a_registration_before_the_program_began_is_refused(app):
+    from datetime import date
+
+    from portal.participants import ProgramError, register
+
+    with app.app_context():
+        try:
+            register(get_site_store("SITE-A"), "SITE-A", "1899-A", date(1899, 3, 1), "fac_a")
+        except ProgramError as exc:
+            assert "anterior a 2007" in str(exc)
+        else:
+            raise AssertionError("a man registered in 1899")
+    assert site_file(app) is None
