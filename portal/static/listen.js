@@ -1,0 +1,53 @@
+/* "Escuchar" (issue 24): each player becomes one big button. A question's button reads the question,
+   then its hint and its answers; an answer's button reads that answer. Nothing plays until pressed;
+   pressing again, or another button, stops. Without this script the browser's own players remain. */
+(function () {
+  "use strict";
+  var now = null;  // {clips, index, button}
+
+  function stop() {
+    if (!now) return;
+    var clip = now.clips[now.index];
+    if (clip) { clip.pause(); clip.currentTime = 0; }
+    now.button.setAttribute("aria-pressed", "false");
+    now = null;
+  }
+
+  function next(playing) {
+    var clip = playing.clips[playing.index];
+    if (!clip) { stop(); return; }
+    clip.onended = function () { if (now === playing) { playing.index += 1; next(playing); } };
+    var started = clip.play();
+    if (started && started.catch) started.catch(function () { if (now === playing) stop(); });
+  }
+
+  function play(clips, button) {
+    var again = now && now.button === button;
+    stop();
+    if (again) return;
+    now = {clips: clips, index: 0, button: button};
+    button.setAttribute("aria-pressed", "true");
+    next(now);
+  }
+
+  var boxes = document.querySelectorAll(".listen");
+  Array.prototype.forEach.call(boxes, function (box) {
+    var audio = box.querySelector("audio");
+    var word = box.querySelector(".listen-word");
+    if (!audio || !word) return;
+    var scope = box.parentNode.closest(".question, .note") || box.parentNode;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "listen-button";
+    button.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-label", audio.getAttribute("aria-label"));
+    button.appendChild(word);
+    audio.removeAttribute("controls");
+    audio.hidden = true;
+    box.insertBefore(button, audio);
+    button.addEventListener("click", function () {
+      play(box.hasAttribute("data-whole") ? Array.prototype.slice.call(scope.querySelectorAll("audio")) : [audio],
+           button);
+    });
+  });
+})();
