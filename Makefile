@@ -53,6 +53,7 @@ bench: setup
 	$(BIN)/python bench/storage.py
 	$(BIN)/python bench/freeze.py --scale 1
 	$(BIN)/python bench/import_site.py
+	$(BIN)/python bench/audio.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo
