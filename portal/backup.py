@@ -1,10 +1,11 @@
 """Backups of a whole instance: ``flask --app portal backup --out FILE.zip`` and ``restore FILE.zip``.
 
 A backup is a zip of every file a deployment owns (the TinyDB stores, ``secret_key``,
-``config.py`` and the program's recorded voices in ``recordings/``) and a manifest with the SHA-256 of each. Each store is read while holding the
-file lock its writers hold, so it can be taken while the portal runs; each file is then
-consistent in itself (files are read one after another, not at one single moment).
-Left out: lock files, temporary files, ``cache/`` (with the synthetic speech, made again from ``forms/``), and the sign-ins and guessing counters
+``config.py`` and the program's recorded voices in ``recordings/``) and a manifest with the
+SHA-256 of each. Each store is read while holding the file lock its writers hold, so it can be
+taken while the portal runs; each file is then consistent in itself (files are read one after
+another, not at one single moment). Left out: lock files, temporary files, ``cache/`` (with the
+synthetic speech, made again from ``forms/``), and the sign-ins and guessing counters
 (``logins.json``, ``throttle.json``): restoring them would reopen sessions that were closed.
 
 A restore checks everything before it writes anything: the manifest, every sum, that no file

@@ -58,7 +58,7 @@ def audio_command() -> None:
             from ..cli import _cannot_write
 
             raise click.ClickException(_cannot_write(exc, audio.synthetic)) from None
-        click.echo(_("%(total)s clips for %(texts)s texts in %(folder)s: %(made)s made, %(linked)s taken from an earlier "
-                     "version, %(kept)s already there (%(seconds)s s).", total=built.total, texts=len(audio.all_texts()), folder=audio.synthetic,
-                     made=built.made, linked=built.linked, kept=built.kept,
-                     seconds=f"{time.perf_counter() - started:.1f}"))
+        click.echo(_("%(total)s clips for %(texts)s texts in %(folder)s: %(made)s made, %(linked)s taken from an "
+                     "earlier version, %(kept)s already there (%(seconds)s s).", total=built.total,
+                     texts=len(audio.all_texts()), folder=audio.synthetic, made=built.made, linked=built.linked,
+                     kept=built.kept, seconds=f"{time.perf_counter() - started:.1f}"))

@@ -41,13 +41,6 @@ class Catalogue:
         name = text.clip_name(VOICE)
         return name if (self.synthetic / name).is_file() else None
 
-    def synthetic_clip(self, qid: str, key: str) -> str | None:
-        text = self.text(qid, key)
-        if text is None:
-            return None
-        name = text.clip_name(VOICE)
-        return name if (self.synthetic / name).is_file() else None
-
     def path(self, name: str) -> Path | None:
         """The file of a clip's name, only if it is one of the portal's clips (never any other file)."""
         if name.startswith("rec-"):
