@@ -38,6 +38,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def load_user():
+        if request.endpoint == "participant.clip":
+            g.user = None  # the same file for everyone: no session read, so no "Vary: Cookie" to spoil its cache
+            return None
         username = session.get("user")
         g.user = get_user(get_registry(), username) if username else None
         if username and g.user is not None and not logins.check(

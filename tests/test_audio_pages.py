@@ -33,6 +33,9 @@ def test_every_question_and_choice_of_a_part_has_a_player_that_waits_for_him(spo
 def test_clips_are_kept_by_the_browser_for_a_year_and_need_no_code(spoken, client):
     _, html = open_part_one(client)
     src = AUDIO_RE.search(html).group(1)
+    with client.get(src) as clip:  # his own browser, with his session: the same file for everyone
+        assert clip.status_code == 200 and "Cookie" not in clip.headers.get("Vary", "")
+        assert "Set-Cookie" not in clip.headers
     stranger = spoken.test_client()  # no code, no session
     with stranger.get(src) as clip:
         assert clip.status_code == 200

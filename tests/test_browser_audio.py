@@ -34,6 +34,10 @@ def test_tapping_listen_on_a_question_and_on_a_choice_plays_it(chromium, spoken,
         first = question.locator("audio").first
         duration, _ = first.evaluate(PLAYING)
         assert duration > 1
+        then = question.locator("audio").nth(1)  # the question's first answer, once the question ends
+        assert then.evaluate("a => a.closest('li') !== null")
+        duration, _ = then.evaluate(PLAYING)
+        assert duration > 1 and first.evaluate("a => a.ended")
         choice = question.get_by_role("button", name="Escuchar: Primaria sin terminar")
         choice.tap()
         assert choice.get_attribute("aria-pressed") == "true"
@@ -69,5 +73,25 @@ def test_without_javascript_the_browsers_own_players_are_there(chromium, spoken,
         assert page.get_by_label("Escuchar: Primaria sin terminar").is_visible()
         assert no_horizontal_scroll(page)
         page.screenshot(path="/tmp/audio-part1-nojs.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_administrators_voices_page_passes_axe(chromium, spoken, live):
+    from conftest import PASSWORDS
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="es-MX")
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/entrar")
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORDS["admin"])
+        page.locator("button.primary").click()
+        page.wait_for_load_state()
+        page.goto(f"{live.url}/cuestionarios/")
+        page.get_by_role("link", name="Voces (escuchar, subir grabaciones)").first.click()
+        page.wait_for_url("**/admin/voces/intake/")
+        assert page.locator("audio[controls]").count() > 50
+        assert not axe_violations(page)
     finally:
         context.close()
