@@ -20,6 +20,7 @@ def test_every_text_a_man_reads_is_spoken_in_a_small_clip_that_decodes(spoken, s
     assert {"education", "education.none", "education.primary_incomplete"} <= keys  # question and choices
     assert {q.name for q in intake.items if q.type == "note"} <= keys  # the notes he reads
     assert {f"{q.name}.hint" for q in intake.items if q.hint} <= keys
+    assert {f"section:{g.name}" for g in intake.groups if g.label} <= keys  # the titles of its sections
     for name in sorted({t.clip_name(VOICE) for t in texts}):
         path = speech / name
         found = media.probe(path)  # ffprobe reads it back

@@ -19,6 +19,7 @@ def test_every_question_and_choice_of_a_part_has_a_player_that_waits_for_him(spo
     assert "Escuchar: Primaria sin terminar" in labels  # one of its choices
     assert "Escuchar: Sí" in labels and "Escuchar: No" in labels
     assert "Escuchar el aviso" in labels  # the note he reads first
+    assert "Escuchar el título" in labels  # the section's title
     choices = len(re.findall(r'<label class="choice">', html))
     assert sum(label.startswith("Escuchar: ") for label in labels) >= choices
     assert "autoplay" not in html and html.count("<audio") == len(players)  # none plays or loads by itself

@@ -1,7 +1,8 @@
 """What a man can listen to: every participant-facing text of a questionnaire, and its clip's name.
 
 A text's key says where it is shown: ``<question>`` for a question's (or a note's) label,
-``<question>.hint`` for its hint, ``<question>.<choice>`` for a choice. A clip is named by
+``<question>.hint`` for its hint, ``<question>.<choice>`` for a choice, ``section:<group>`` for
+the title of a section (the heading of its parts). A clip is named by
 questionnaire, version and a digest of the spoken text and of the voice that speaks it, so a
 changed label (or voice) gets a new file and an unchanged one keeps its file.
 """
@@ -37,6 +38,10 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def section_key(group) -> str:
+    return f"section:{group.name}"
+
+
 def participant_forms(questionnaires: dict[str, Questionnaire]) -> list[Questionnaire]:
     """The questionnaires a man answers himself (their audience is the participant)."""
     return [q for q in questionnaires.values() if q.audience == "participant"]
@@ -50,6 +55,8 @@ def spoken_texts(questionnaire: Questionnaire) -> list[Text]:
         if text and text.get("es", "").strip():
             out.append(Text(questionnaire.id, questionnaire.version, key, text["es"].strip()))
 
+    for group in questionnaire.groups:
+        add(section_key(group), group.label)
     for q in questionnaire.items:
         add(q.name, q.label)
         add(f"{q.name}.hint", q.hint)

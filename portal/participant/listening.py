@@ -5,6 +5,7 @@ from flask import url_for
 from flask_babel import get_locale
 
 from ..audio import catalogue
+from ..audio.texts import section_key
 
 
 class PageAudio:
@@ -18,6 +19,9 @@ class PageAudio:
     def any(self) -> bool:
         """Whether the questionnaire has any clip at all (the speech was made)."""
         return any(self.audio.clip(self.qid, key) for key in list(self.audio.texts.get(self.qid, {}))[:1])
+
+    def section_url(self, group) -> str | None:
+        return self.url(section_key(group))
 
     def url(self, key: str) -> str | None:
         name = self.audio.clip(self.qid, key)

@@ -31,6 +31,8 @@ def _questionnaire(qid):
 
 def kind(key: str) -> str:
     """What a text is on the man's page, from its key."""
+    if key.startswith("section:"):
+        return _("Section title")
     if "." not in key:
         return _("Question or note")
     return _("Hint") if key.endswith(".hint") else _("Answer")
