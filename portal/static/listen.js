@@ -30,11 +30,23 @@
     next(now);
   }
 
+  function speaker() {  // the small buttons: the speaker alone (the page draws it once, as #bocina)
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    var use = document.createElementNS("http://www.w3.org/2000/svg", "use");
+    use.setAttribute("href", "#bocina");
+    svg.setAttribute("aria-hidden", "true");
+    svg.appendChild(use);
+    var word = document.createElement("span");
+    word.className = "listen-word";
+    word.appendChild(svg);
+    return word;
+  }
+
   var boxes = document.querySelectorAll(".listen");
   Array.prototype.forEach.call(boxes, function (box) {
     var audio = box.querySelector("audio");
-    var word = box.querySelector(".listen-word");
-    if (!audio || !word) return;
+    if (!audio) return;
+    var word = box.querySelector(".listen-word") || speaker();
     var scope = box.parentNode.closest(".question, .note") || box.parentNode;
     var button = document.createElement("button");
     button.type = "button";
