@@ -74,3 +74,14 @@ def test_a_new_version_with_the_same_words_takes_the_clips_it_has(tmp_path, spee
     result = app.test_cli_runner().invoke(args=["audio"])
     assert re.search(r": 0 hechos, [1-9]\d* tomados de una versión anterior", result.output), result.output
     assert app.extensions["audio"].clip("exit", "family_change").startswith("exit-2099.1-")
+
+
+def test_without_the_synthesiser_the_command_says_what_to_install(tmp_path, monkeypatch):
+    from portal.audio import synth
+
+    monkeypatch.setattr(synth, "ESPEAK", ["espeak-ng-is-not-here", *synth.ESPEAK[1:]])
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance"})
+    result = app.test_cli_runner().invoke(args=["audio"])
+    assert result.exit_code == 1
+    assert "Falta el programa espeak-ng-is-not-here: instale los paquetes de Debian espeak-ng y ffmpeg" in result.output
+    assert not list((tmp_path / "instance" / "cache" / "audio").glob("*.ogg"))

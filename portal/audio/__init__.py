@@ -53,7 +53,12 @@ def audio_command() -> None:
         try:
             built = build(audio.synthetic, audio.all_texts())
         except SynthesisError as exc:
-            raise click.ClickException(_("The audio could not be made: %(problem)s", problem=str(exc))) from None
+            if exc.missing:
+                raise click.ClickException(_("The program %(program)s is missing: install the Debian packages "
+                                             "espeak-ng and ffmpeg (make run installs them).",
+                                             program=exc.missing)) from None
+            raise click.ClickException(_("The audio of «%(text)s» could not be made (%(problem)s). The clips made "
+                                         "before it are kept.", text=exc.text, problem=exc.detail)) from None
         except OSError as exc:
             from ..cli import _cannot_write
 

@@ -19,7 +19,11 @@ SILENT_DB = -45.0  # a clip whose loudest moment is quieter than this holds no s
 
 
 class MediaError(Exception):
-    """A file that is not audio ffmpeg can read (or ffmpeg missing); the message is for a log."""
+    """A file that is not audio ffmpeg can read, or ``missing``: the program that is not installed."""
+
+    def __init__(self, detail: str, missing: str | None = None):
+        super().__init__(detail)
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def _run(command: list[str], data: bytes | None = None) -> bytes:
         done = subprocess.run(command, input=data, stdin=None if data is not None else subprocess.DEVNULL,
                               capture_output=True, timeout=TIMEOUT_SECONDS)
     except FileNotFoundError as exc:
-        raise MediaError(f"{exc.filename} is not installed (Debian package ffmpeg)") from None
+        raise MediaError(f"{exc.filename} is not installed", missing=exc.filename) from None
     except subprocess.TimeoutExpired:
         raise MediaError(f"{command[0]} took more than {TIMEOUT_SECONDS} s") from None
     if done.returncode != 0:
@@ -89,7 +93,9 @@ def loudest_db(path: Path, demuxer: str | None = None) -> float:
         done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", *_input(path, demuxer), "-vn",
                                "-af", "volumedetect", "-f", "null", "-"], capture_output=True,
                               timeout=TIMEOUT_SECONDS)
-    except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
+    except FileNotFoundError as exc:
+        raise MediaError(f"{exc.filename} is not installed", missing=exc.filename) from None
+    except subprocess.TimeoutExpired as exc:
         raise MediaError(str(exc)) from None
     found = re.search(rb"max_volume: (-?[0-9.]+|-inf) dB", done.stderr)
     if done.returncode != 0 or not found:

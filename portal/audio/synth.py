@@ -26,7 +26,11 @@ TIMEOUT_SECONDS = 60
 
 
 class SynthesisError(Exception):
-    """A clip that could not be made; the message names the text and the program's complaint."""
+    """A clip that could not be made: its text, the program's complaint, or the program that is missing."""
+
+    def __init__(self, text: str, detail: str, missing: str | None = None):
+        super().__init__(f"'{text[:60]}': {detail}")
+        self.text, self.detail, self.missing = text, detail, missing
 
 
 @dataclass
@@ -46,13 +50,13 @@ def speak(text: str) -> bytes:
         wav = subprocess.run([*ESPEAK, "--", text], capture_output=True, check=True, timeout=TIMEOUT_SECONDS).stdout
         return wav_to_speech_opus(wav)
     except FileNotFoundError as exc:
-        raise SynthesisError(f"{exc.filename} is not installed (Debian package espeak-ng)") from None
+        raise SynthesisError(text, "not installed", missing=exc.filename) from None
     except MediaError as exc:
-        raise SynthesisError(f"'{text[:60]}': {exc}") from None
+        raise SynthesisError(text, str(exc), missing=exc.missing) from None
     except subprocess.CalledProcessError as exc:
-        raise SynthesisError(f"'{text[:60]}': {exc.stderr.decode(errors='replace').strip()[:300]}") from None
+        raise SynthesisError(text, exc.stderr.decode(errors="replace").strip()[:300]) from None
     except subprocess.TimeoutExpired:
-        raise SynthesisError(f"'{text[:60]}': took more than {TIMEOUT_SECONDS} s") from None
+        raise SynthesisError(text, f"more than {TIMEOUT_SECONDS} s") from None
 
 
 def build(folder: Path, texts: list[Text], workers: int = 2) -> Built:
