@@ -95,7 +95,11 @@ def test_only_an_administrator_manages_voices(spoken):
     assert client.get(VOICES).status_code == 302  # to sign in
     Facilitator(client)
     assert client.get(VOICES).status_code == 403
-    assert client.get("/admin/voces/facilitator_intake/").status_code in (302, 403, 404)
+    Staff(client).logout()
+    Staff(client).login("admin")
+    assert client.get("/admin/voces/facilitator_intake/").status_code == 404  # not spoken
+    practice = client.get("/admin/voces/practice/").get_data(as_text=True)
+    assert "¿De qué color es el cielo?" in practice and "Azul" in practice
 
 
 def test_recordings_travel_with_backups(spoken, tmp_path):

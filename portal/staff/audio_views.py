@@ -22,8 +22,14 @@ def _reasons() -> dict[str, str]:
     }
 
 
+def spoken_forms() -> dict:
+    """The questionnaires a man hears, and the practice question before them."""
+    forms = participant_forms(current_app.extensions["questionnaires"]) + [current_app.extensions["practice"]]
+    return {q.id: q for q in forms}
+
+
 def _questionnaire(qid):
-    found = {q.id: q for q in participant_forms(current_app.extensions["questionnaires"])}
+    found = spoken_forms()
     if qid not in found:
         abort(404)
     return found[qid]
@@ -51,6 +57,7 @@ def voices(qid):
                      "recorded": bool(name and name.startswith("rec-"))})
     messages = get_flashed_messages(with_categories=True, category_filter=["voice_ok", "voice_error"])
     return render_template("admin/voices.html", questionnaire=questionnaire, rows=rows, messages=messages,
+                           others=[q for q in spoken_forms().values() if q.id != qid],
                            focus=request.args.get("texto"),
                            longest=LONGEST_SECONDS, megabytes=current_app.config["MAX_CONTENT_LENGTH"] // 2**20)
 
