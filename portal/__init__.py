@@ -55,13 +55,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A definition that does not load stops start-up with a message naming file and field.
     app.extensions["questionnaires"] = load_all(app.config["FORMS_FOLDER"])
 
-    from . import cli, db, errors, i18n, security
+    from . import audio, cli, db, errors, i18n, security
 
     i18n.init_app(app)
     security.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    audio.init_app(app)
 
     from .auth import bp as auth_bp
     from .participant import bp as participant_bp

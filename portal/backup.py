@@ -1,12 +1,13 @@
 """Backups of a whole instance: ``flask --app portal backup --out FILE.zip`` and ``restore FILE.zip``.
 
-A backup is a zip of every data file a deployment owns (the TinyDB stores, ``secret_key`` and
-``portal_id``) and a manifest with the SHA-256 of each. Never ``config.py`` or any other code: a
-backup is data, and a file in it that would run (a ``config.py`` added with its sum written into
-the manifest) must never reach the instance folder, where the portal would run it at its next start. Each store is read while holding the
-file lock its writers hold, so it can be taken while the portal runs; each file is then
-consistent in itself (files are read one after another, not at one single moment).
-Left out: lock files, temporary files, ``cache/``, and the sign-ins and guessing counters
+A backup is a zip of every data file a deployment owns (the TinyDB stores, ``secret_key``,
+``portal_id`` and the program's recorded voices in ``recordings/``) and a manifest with the SHA-256 of each. Never
+``config.py`` or any other code: a backup is data, and a file in it that would run (a ``config.py`` added with its
+sum written into the manifest) must never reach the instance folder, where the portal would run it at its next
+start. Each store is read while holding the file lock its writers hold, so it can be taken while the portal runs;
+each file is then consistent in itself (files are read one after another, not at one single moment).
+Left out: lock files, temporary files, ``cache/`` (with the synthetic speech, made again from ``forms/``), and the
+sign-ins and guessing counters
 (``logins.json``, ``throttle.json``): restoring them would reopen sessions that were closed.
 
 A restore checks everything before it writes anything: the manifest, every sum, that no file
@@ -37,6 +38,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext as _, ngettext
 
 from . import PROJECT_ROOT, shapes, storage
+from .audio import recordings
 from .numbers import count
 
 MANIFEST = "backup-manifest.json"
@@ -68,6 +70,8 @@ def member_allowed(name: str) -> bool:
     if name.startswith("sites/"):
         code = name[len("sites/"):].removesuffix(".json")
         return name.endswith(".json") and storage.SITE_CODE_RE.fullmatch(code) is not None
+    if name.startswith(f"{recordings.FOLDER}/"):
+        return recordings.NAME_RE.fullmatch(name[len(recordings.FOLDER) + 1:]) is not None
     return STORE_NAME_RE.fullmatch(name) is not None and name not in NOT_BACKED_UP
 
 
@@ -76,6 +80,7 @@ def instance_files(instance: Path) -> list[str]:
     names = [p.name for p in sorted(instance.glob("*.json"))]
     names += [f"sites/{p.name}" for p in sorted((instance / "sites").glob("*.json"))]
     names += [name for name in PLAIN_FILES if (instance / name).is_file()]
+    names += [f"{recordings.FOLDER}/{p.name}" for p in sorted((instance / recordings.FOLDER).glob("rec-*.ogg"))]
     return [name for name in names if member_allowed(name)]
 
 
@@ -253,6 +258,7 @@ def restore(instance: Path, source: Path) -> Summary:
                             "an empty instance: stop the portal, move that folder aside, and run the restore again.",
                             path=instance, name=present[0]))
     (instance / "sites").mkdir(mode=0o700, parents=True, exist_ok=True)
+    (instance / recordings.FOLDER).mkdir(mode=0o700, exist_ok=True)
     # The registry last: until it is written, the instance shows no sites and no users.
     for name in sorted(contents, key=lambda n: (n == "portal.json", n)):
         if is_store(name):

@@ -27,6 +27,7 @@ from ..storage import StoreError
 from ..throttle import Door, Throttle, throttle_store
 from ..transfer import pending
 from . import bp
+from .listening import page_audio
 
 KIOSK_COOKIE = "tableta"
 KIOSK_IDLE_SECONDS = 15 * 60  # a man who walks away: the tablet goes back to the start
@@ -249,7 +250,8 @@ def _show(questionnaire, draft, index):
     has_previous = any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[:index])
     return render("participant/page.html", form=form, questionnaire=questionnaire, page=page, items=items,
                   position=position, total=total, is_last=is_last, has_previous=has_previous,
-                  has_errors=bool(rejected), action=part_url(index))
+                  has_errors=bool(rejected), action=part_url(index), first=not has_previous,
+                  audio=page_audio(questionnaire))
 
 
 @bp.route("/cuestionario/gracias")
