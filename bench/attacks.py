@@ -14,7 +14,7 @@ so that its peak memory (VmHWM) can be read:
 5. 40 simultaneous wrong passwords for one user from one address; 200 user names from one address; 20 wrong
    passwords from 4 addresses, then the owner's right password from a fifth;
 6. one site file damaged five ways (a 5,000-digit number, 100,000-deep nesting, a revision "abc", an odd
-   withdrawal, a 4,000-digit answer): the site's page, another site's page, /coordinacion/;
+   withdrawal, a 4,000-digit number in a record): the site's page, another site's page, /coordinacion/;
 7. another process holding one site's lock for 20 s while 10 registrations queue for it on 8 threads (as
    waitress serves): what the registrations get, and how long another site's home page takes meanwhile;
 8. a full disk while the portal's identity is made;
@@ -253,7 +253,7 @@ DAMAGE = {
                                                 + "[" * 100_000 + "]" * 100_000, 1),
     'a revision "abc"': lambda t: re.sub(r'"revision": \d+', '"revision": "abc"', t),
     "an odd withdrawal": lambda t: t.replace('"status": "active"', '"status": "active", "withdrawn": {"at": 3}', 1),
-    "a 4,000-digit answer": lambda t: t.replace('"status": "active"', '"status": "active", "age": ' + "9" * 4000, 1),
+    "a 4,000-digit number in a record": lambda t: t.replace('"status": "active"', '"status": "active", "age": ' + "9" * 4000, 1),
 }
 
 
