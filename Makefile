@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 # pango for WeasyPrint (PDFs), fonts for the same look everywhere, chromium and poppler for the tests
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils gettext
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils gettext libreoffice-calc-nogui
 HOST ?= 127.0.0.1
 # the demo (make run) listens on 5000, the production server (make serve) on 8000
 run: PORT ?= 5000

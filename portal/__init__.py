@@ -51,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # A definition that does not load stops start-up with a message naming file and field.
     app.extensions["questionnaires"] = load_all(app.config["FORMS_FOLDER"])
+    # Every version the exports know, oldest first, by questionnaire (the current one last).
+    app.extensions["form_versions"] = {qid: [form] for qid, form in app.extensions["questionnaires"].items()}
 
     from . import cli, db, errors, i18n, security
 
