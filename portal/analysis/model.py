@@ -111,33 +111,35 @@ def question_columns(versions: Sequence[Questionnaire], names: Names, keep_text:
         q = newest[qname]
         if q.type == "text" and not keep_text:
             continue
-        codes, labels = _choice_codes(qname, versions)
-        columns.append(Column(q, _variables(q, codes, labels, names), codes, asked[qname]))
+        codes, newest_choices = _choice_codes(qname, versions)
+        columns.append(Column(q, _variables(q, codes, newest_choices, names), codes, asked[qname]))
     return columns
 
 
-def _choice_codes(qname: str, versions: Sequence[Questionnaire]) -> tuple[dict[str, int], dict[str, str]]:
-    """Codes by first appearance (oldest version first); labels from the newest version that has the choice."""
+def _choice_codes(qname: str, versions: Sequence[Questionnaire]) -> tuple[dict[str, int], dict[int, tuple[str, str]]]:
+    """Codes by first appearance (oldest version first), a renamed choice sharing the code of its earlier name;
+    each code's name and label from the newest version that has it."""
     codes: dict[str, int] = {}
-    labels: dict[str, str] = {}
+    newest: dict[int, tuple[str, str]] = {}
     for form in versions:
         q = next((x for x in form.questions if x.name == qname), None)
         if q is None:
             continue
         for choice in q.choices:
-            codes.setdefault(choice.name, len(codes) + 1)
-            labels[choice.name] = localized(choice.label, "es")
-    return codes, labels
+            earlier = next((codes[n] for n in choice.renamed_from if n in codes), None)
+            code = codes.setdefault(choice.name, earlier or len(set(codes.values())) + 1)
+            newest[code] = (choice.name, localized(choice.label, "es"))
+    return codes, newest
 
 
-def _variables(q: Question, codes: dict[str, int], labels: dict[str, str], names: Names) -> list[Variable]:
+def _variables(q: Question, codes: dict[str, int], newest: dict[int, tuple[str, str]], names: Names) -> list[Variable]:
     label = localized(q.label, "es")
     if q.type == "select_one":
-        return [Variable(names(q.name, own=True), label, CODE, {c: labels[n] for n, c in codes.items()},
-                         {c: n for n, c in codes.items()}, q)]
+        return [Variable(names(q.name, own=True), label, CODE, {c: text for c, (_, text) in newest.items()},
+                         {c: name for c, (name, _) in newest.items()}, q)]
     if q.type == "select_multiple":
-        return [Variable(names(f"{q.name}_{n}"), f"{label}: {labels[n]}", CODE, dict(FLAG_VALUES), None, q, n)
-                for n in codes]
+        return [Variable(names(f"{q.name}_{name}"), f"{label}: {text}", CODE, dict(FLAG_VALUES), None, q, name)
+                for code, (name, text) in newest.items()]
     kind = {"integer": NUMBER, "decimal": NUMBER, "date": DATE}.get(q.type, TEXT)
     return [Variable(names(q.name, own=True), label, kind, question=q)]
 
@@ -149,8 +151,8 @@ def answer_cells(column: Column, answers: Mapping[str, Any], month_only: bool) -
     if q.type == "select_multiple":
         if not value:
             return [None] * len(column.variables)
-        chosen = set(value if isinstance(value, list) else str(value).split())
-        return [1 if v.choice in chosen else 0 for v in column.variables]
+        chosen = {column.codes.get(n) for n in (value if isinstance(value, list) else str(value).split())}
+        return [1 if column.codes[v.choice] in chosen else 0 for v in column.variables]
     if value is None or value == "":
         return [None]
     if q.type == "select_one":
