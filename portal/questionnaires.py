@@ -100,19 +100,26 @@ class Question:
                 return localized(c.label, lang)
         return value
 
-    def parse(self, raw: Any) -> Any:
-        """Turn one raw answer into its stored value; ``None`` when empty.
+    @property
+    def stored_names(self) -> list[str]:
+        """Every name a stored answer may have: the choices offered, retired ones, earlier names of renamed ones."""
+        return [c.name for c in self.choices] + [n for c in self.choices for n in c.renamed_from]
+
+    def parse(self, raw: Any, stored: bool = False) -> Any:
+        """Turn one raw answer into its stored value; ``None`` when empty. With ``stored`` (an import of answers
+        given earlier), a retired choice or the earlier name of a renamed one is accepted as it was stored.
 
         Raises ``ValueError`` with a message a person can read.
         """
+        names = self.stored_names if stored else self.choice_names
         if self.type == "select_multiple":
             values = _as_list(raw)
             if not values:
                 return None
-            unknown = [v for v in values if v not in self.choice_names]
+            unknown = [v for v in values if v not in names]
             if unknown:
                 raise ValueError(MESSAGES["choices"])
-            return [c for c in self.choice_names if c in values]
+            return [c for c in names if c in values]
         text = _as_text(raw)
         if text == "":
             return None
@@ -128,7 +135,7 @@ class Question:
         if self.type == "date":
             return parse_date(text).isoformat()
         if self.type == "select_one":
-            if text not in self.choice_names:
+            if text not in names:
                 raise ValueError(MESSAGES["choice"])
             return text
         if len(text) > self.max_length:
@@ -226,7 +233,8 @@ class Questionnaire:
         ``raw`` maps field names to text (or a list of texts for multiple
         choice; a space-separated text also works). Questions hidden by their
         ``relevant`` are neither required nor stored; with ``strict`` (imports)
-        an answer given to a hidden question is an error instead of ignored.
+        an answer given to a hidden question is an error instead of ignored, and a choice retired or renamed
+        since it was answered is taken as it was stored (form_versions.py).
         """
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
@@ -238,7 +246,7 @@ class Questionnaire:
                     errors[q.name] = str(MESSAGES["not_applicable"])
                 continue
             try:
-                value = q.parse(present)
+                value = q.parse(present, stored=strict)
             except ValueError as exc:
                 errors[q.name] = str(exc.args[0])
                 continue

@@ -223,3 +223,19 @@ def test_a_draft_of_the_old_version_moves_to_the_new_one_where_nothing_changes_m
     with app.app_context():
         draft = load(get_site_store("SITE-A").read(), man, "intake", app.extensions["questionnaires"]["intake"])
     assert draft.answers == {"age": 40, "referral_source": "health_services", "education": "primary"}
+
+
+def test_an_export_with_retired_and_renamed_choices_still_imports_and_syncs(tmp_path, forms):
+    """The monthly sync carries answers given before a choice was retired or renamed, as they were stored."""
+    app = start(tmp_path, forms)
+    answer(app, {"referral_source": "media"})
+    answer(app, {"referral_source": "health_staff"})
+    change(forms, '{name: "media", label:', '{name: "media", retired: true, label:')
+    rename_health_staff(forms)
+    runner = start(tmp_path, forms).test_cli_runner()
+    result = runner.invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "csv")])
+    assert result.exit_code == 0, result.output
+    assert ",media," in (tmp_path / "csv" / "intake.csv").read_text(encoding="utf-8-sig")
+    for mode in ([], ["--sync"]):
+        result = runner.invoke(args=["import", "--site", "SITE-A", *mode, "--dry-run", str(tmp_path / "csv")])
+        assert result.exit_code == 0, result.output
