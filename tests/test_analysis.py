@@ -19,6 +19,7 @@ from portal.responses import save_response
 from portal.transfer import FILE_NAMES
 
 SECRET_TEXT = "Me llamo Juan Pérez y vivo en la calle Olmo"
+FORMULA = '=HYPERLINK("http://example.com","clic")'  # a man's text a spreadsheet must never run
 
 
 def fill_sites(app):
@@ -48,7 +49,7 @@ def fill_sites(app):
                 "strategy_used": "yes", "strategies": ["time_out", "breathing"], **{r: "yes" for r in REC_ITEMS}},
                 date(2026, 11, 20))
             save("exit", codes[0], {**exit_answers, "strategies": ["time_out", "breathing"],
-                                    "comments": SECRET_TEXT}, date(2026, 11, 20))
+                                    "comments": FORMULA}, date(2026, 11, 20))
             save("facilitator_exit", codes[0], {**FACILITATOR_EXIT, "exit_date": "2026-11-20"}, date(2026, 11, 20))
             men[site] = codes
     return men
@@ -123,12 +124,16 @@ def test_the_workbook_has_one_sheet_per_table_codes_labels_and_a_codebook(app, r
     header = [c.value for c in sheet[1]]
     rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
     second = rows[men["SITE-A"][1]]
-    assert second["main_reason"] == "stop_violence" and second["main_reason_etiqueta"] == "Dejar atrás la violencia"
+    assert second["main_reason"] == 2 and second["main_reason_etiqueta"] == "Dejar atrás la violencia"  # as in .dta
     assert second["age"] == 31
     assert second["submitted_on"].date() == date(2026, 10, 4)  # a date cell, not text
+    exits = book["exit"]
+    header = [c.value for c in exits[1]]
+    text = exits.cell(row=2, column=header.index("comments") + 1)
+    assert text.value == FORMULA and text.data_type == "s"  # text, not a formula
     codebook = [[c for c in r] for r in book["libro_de_codigos"].iter_rows(values_only=True)]
     main_reason = next(r for r in codebook if r[0] == "intake" and r[1] == "main_reason")
-    assert "2 = Dejar atrás la violencia" in main_reason[4]
+    assert "2 = Dejar atrás la violencia (stop_violence)" in main_reason[4]
     occupation = next(r for r in codebook if r[0] == "intake" and r[1] == "occupation_type")
     assert occupation[6].startswith("en la pregunta")  # its skip rule in words
 

@@ -4,7 +4,7 @@ Beside the CSV export (``transfer/``, unchanged: scripts outside the project rea
 
     model.py     the labelled tables: variables, their kinds, their value labels, across questionnaire versions
     tables.py    a site's tables (full or de-identified) and the pooled de-identified national tables
-    writers.py   the workbook (openpyxl), .sav and .dta (pyreadstat); every file written atomically
+    writers.py   the workbook (XlsxWriter), .sav and .dta (pyreadstat); every file written atomically
     codebook.py  the codebook, generated from forms/ (HTML, and the workbook's last sheet)
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 
 from ..questionnaires import Questionnaire
 from ..registry import list_sites
-from ..storage import Snapshot, registry_store, revision, store_for_site
+from ..shapes import check_site_file
+from ..storage import SiteStore, Snapshot, registry_store, revision, site_path
 from ..transfer.export import Pseudonyms
 from ..transfer.layout import DEIDENTIFIED_MARKER, FILE_NAMES
 from ..transfer.problems import TransferError
@@ -107,9 +108,15 @@ def revision_of(snapshot: Snapshot) -> int:
 
 def national_sites(instance_path: Path | str) -> Iterator[tuple[str, Snapshot]]:
     """(state, snapshot) of every site, one at a time; a site whose file cannot be used stops the export (a
-    ``StoreError`` naming it), since national data without it would be silently short."""
+    ``StoreError`` naming it), since national data without it would be silently short. Each file is read by a
+    store of its own, let go once the next is read: the portal's cache of parsed files does not grow by every
+    site of the country."""
     for site in list_sites(registry_store(instance_path)):
-        yield site.state, store_for_site(instance_path, site.code).read()
+        store = SiteStore(site_path(instance_path, site.code), check_site_file)
+        try:
+            yield site.state, store.read()
+        finally:
+            store.close()
 
 
 def write_national(instance_path: Path | str, folder: Path, versions: Mapping[str, Sequence[Questionnaire]],

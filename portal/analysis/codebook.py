@@ -92,7 +92,8 @@ def codebook_rows(dataset: Dataset) -> list[list[str]]:
         for table in dataset.tables:
             forms = dataset.versions.get(table.name)
             for v in table.variables:
-                values = "; ".join(f"{k} = {text}" for k, text in (v.values or {}).items())
+                values = "; ".join(f"{k} = {text}" + (f" ({v.names[k]})" if v.names else "")
+                                   for k, text in (v.values or {}).items())
                 asked, rule = "", ""
                 if v.question is not None and forms:
                     asked = ", ".join(f.version for f in forms if any(q.name == v.question.name for q in f.questions))

@@ -1,8 +1,8 @@
 """The files for analysts' packages, each written by a well-kept library, never by hand.
 
-- Excel (openpyxl): one workbook, one sheet per table and a codebook sheet. A coded answer is
-  written twice: its name in forms/ (as in the CSV) and, in the column beside it ending in
-  ``_etiqueta``, its Spanish label.
+- Excel (XlsxWriter, which streams rows to disk; openpyxl reads the workbook back in the tests): one workbook,
+  one sheet per table and a codebook sheet. A coded answer is written twice: its code (the same number as
+  in the .sav and .dta files) and, in the column beside it ending in ``_etiqueta``, its Spanish label.
 - SPSS ``.sav`` and Stata ``.dta`` (pyreadstat, on a pandas table): one file per table, with
   variable labels and value labels; coded answers are numbers, their labels the value labels.
 
@@ -34,45 +34,45 @@ def label_suffix(variable: Variable) -> str:
 # --------------------------------------------------------------------------- Excel
 
 def workbook_bytes(dataset: Dataset, codebook_rows: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """One sheet per table, then the codebook; rows streamed to disk as they are written (constant memory).
 
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
+    Text is always text: an answer beginning with = is never made a formula, nor one looking like an address a
+    link."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "default_date_format": "yyyy-mm-dd",
+                                        "strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False, "tmpdir": tempfile.gettempdir()})
+    bold = book.add_format({"bold": True})
     for table in dataset.tables:
-        sheet = book.create_sheet(table.name[:31])
-        sheet.freeze_panes = "A2"
+        sheet = book.add_worksheet(table.name[:31])
         header = []
         for v in table.variables:
             header.append(v.name)
             if v.kind == CODE and not v.flag:
                 header.append(label_suffix(v))
-        sheet.append([_bold(WriteOnlyCell(sheet, value=h), bold) for h in header])
+        sheet.write_row(0, 0, header, bold)
+        sheet.freeze_panes(1, 0)
         converters = [_xlsx_cells(v) for v in table.variables]
-        for row in table.rows:
+        for number, row in enumerate(table.rows, start=1):
             out = []
             for convert, value in zip(converters, row):
                 out.extend(convert(value))
-            sheet.append(out)
-    sheet = book.create_sheet("libro_de_codigos")
-    sheet.freeze_panes = "A2"
-    for i, row in enumerate(codebook_rows):
-        sheet.append([_bold(WriteOnlyCell(sheet, value=c), bold) for c in row] if i == 0 else row)
-    buffer = io.BytesIO()
-    book.save(buffer)
+            sheet.write_row(number, 0, out)
+    sheet = book.add_worksheet("libro_de_codigos")
+    sheet.freeze_panes(1, 0)
+    for number, row in enumerate(codebook_rows):
+        sheet.write_row(number, 0, row, bold if number == 0 else None)
+    book.close()
     return buffer.getvalue()
 
 
-def _bold(cell, font):
-    cell.font = font
-    return cell
-
-
 def _xlsx_cells(variable: Variable) -> Callable:
+    """A coded answer as its code (the number of the .sav and .dta files) and, beside it, its Spanish label."""
     if variable.kind == CODE and not variable.flag:
-        names, labels = variable.names or {}, variable.values or {}
-        return lambda value: [None, None] if value is None else [names.get(value, value), labels.get(value)]
+        labels = variable.values or {}
+        return lambda value: [None, None] if value is None else [value, labels.get(value)]
     return lambda value: [value]
 
 
