@@ -239,3 +239,22 @@ def test_an_export_with_retired_and_renamed_choices_still_imports_and_syncs(tmp_
     for mode in ([], ["--sync"]):
         result = runner.invoke(args=["import", "--site", "SITE-A", *mode, "--dry-run", str(tmp_path / "csv")])
         assert result.exit_code == 0, result.output
+
+
+def test_the_codebook_lists_every_version_with_retired_and_renamed_choices(tmp_path, forms):
+    answer(start(tmp_path, forms), {"referral_source": "media", "previous_help": "yes"})
+    change(forms, '{name: "media", label:', '{name: "media", retired: true, label:')
+    rename_health_staff(forms)
+    change(forms, "  - type: select_one yes_no\n    name: previous_help\n",
+           "  - type: select_one yes_no\n    retired: true\n    name: previous_help\n", version=None)
+    app = start(tmp_path, forms)
+    result = app.test_cli_runner().invoke(args=["export", "--site", "SITE-A", "--out", str(tmp_path / "x"),
+                                                "--format", "codebook"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "x" / "libro_de_codigos.html").read_text(encoding="utf-8")
+    assert f"versiones guardadas: {V1}, {V2}" in html
+    assert "<code>media</code>; retirada: ya no se ofrece" in html
+    assert "<code>health_staff</code>; se renombró health_services, se cuenta junto con ella" in html
+    section = html[html.index('id="cuestionario-intake"'):]
+    row = section[section.index("<code>previous_help</code>"):]
+    assert row.index(f"<td>{V1}</td>") < row.index("</tr>")  # asked by the first version only

@@ -27,7 +27,7 @@ class Entry:
     number: int  # its number in the newest version that asked it (the skip rules name questions by number)
     type: str
     labels: list[tuple[str, str]]  # (versions, label): one entry when every version says the same
-    choices: list[tuple[int, str, str]]  # code, name, Spanish label
+    choices: list[tuple[int, str, str, str]]  # code, name, Spanish label, what became of it (retired, renamed)
     rule: str
     asked_in: list[str]
     variables: list[str]
@@ -55,12 +55,22 @@ def entries(versions: list[Questionnaire], deidentified: bool) -> list[Entry]:
         if column.codes:
             names = {c.name: localized(c.label, "es") for form in versions for x in form.questions if x.name == name
                      for c in x.choices}
-            choices = [(code, choice, names[choice]) for choice, code in column.codes.items()]
+            choices = [(code, choice, names[choice], _fate(q, choice)) for choice, code in column.codes.items()]
         left_out = deidentified and q.type == "text"
         out.append(Entry(name, q.number, TYPE_WORDS.get(q.type, q.type),
                          [(", ".join(v), label) for label, v in labels.items()], choices, rule, column.asked_in,
                          [] if left_out else [v.name for v in column.variables], left_out))
     return out
+
+
+def _fate(q: Question, choice: str) -> str:
+    """What the newest definition says of a choice: retired, renamed, or no longer in the list."""
+    for c in q.choices:
+        if c.name == choice:
+            return _("retired: no longer offered") if c.retired else ""
+        if choice in c.renamed_from:
+            return _("renamed %(name)s, counted as one with it", name=c.name)
+    return _("only in earlier versions")
 
 
 def removed(dataset: Dataset) -> list[str]:
