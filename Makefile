@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python bench/storage.py
 	$(BIN)/python bench/freeze.py --scale 1
 	$(BIN)/python bench/import_site.py
+	$(BIN)/python bench/analysis.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo
