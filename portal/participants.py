@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from .bounds import FIRST_YEAR, before_the_program, no_room_for_a_man
 from .storage import SiteStore, Transaction
 
 GROUP_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
@@ -50,8 +51,13 @@ def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: dat
     group_code = normalise_group(group_code)
     if enrolled_on > date.today():
         raise ProgramError(_("The enrolment date cannot be in the future."))
+    if enrolled_on.year < FIRST_YEAR:
+        raise ProgramError(before_the_program(enrolled_on))
 
     def change(tx: Transaction) -> str:
+        full = no_room_for_a_man(tx.with_withdrawn().count("participants"))
+        if full:
+            raise ProgramError(full)
         ensure_group(tx, group_code, enrolled_on)
         code = next_participant_code(tx, site_code, enrolled_on.year)
         tx.insert("participants", {"code": code, "group_code": group_code,
