@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 run: PORT ?= 5000
 serve: PORT ?= 8000
 
-.PHONY: run serve test setup system-run system-test translations translations-update bench clean
+.PHONY: run serve test lint setup system-run system-test translations translations-update bench clean
 
 run: setup system-run
 	$(BIN)/flask --app portal demo --if-empty
@@ -29,6 +29,10 @@ serve: setup system-run
 
 test: setup system-test
 	$(BIN)/python -m pytest
+
+# ruff (pyproject.toml's [tool.ruff]) over the package, the tests and the benchmarks
+lint: setup
+	$(BIN)/ruff check portal tests bench
 
 setup: $(STAMP) translations
 
