@@ -32,7 +32,6 @@ Exit status: 0 when the target of 1 is met, 1 when not, 2 when the flow could no
 from __future__ import annotations
 
 import argparse
-import datetime
 import html
 import logging
 import os
@@ -52,7 +51,7 @@ from browser import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402  (tests/br
 from playwright.sync_api import Error as PlaywrightError, sync_playwright  # noqa: E402
 from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
-from portal import access_codes, create_app  # noqa: E402
+from portal import access_codes, clock, create_app  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
 from portal.participants import register  # noqa: E402
 from portal.questionnaires import localized  # noqa: E402
@@ -155,7 +154,7 @@ class Portal:
     def new_code(self) -> str:
         """A newly registered man and a one-time code for his intake questionnaire."""
         with self.app.app_context():
-            man = register(get_site_store(SITE), SITE, "2026-A", datetime.date.today(), "fac")
+            man = register(get_site_store(SITE), SITE, "2026-A", clock.today(), "fac")
             plain, _ = access_codes.issue(access_codes.codes_store(self.app.instance_path), self.app.secret_key,
                                           site=SITE, participant_code=man, questionnaire="intake", user="fac")
         return plain

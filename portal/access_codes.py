@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
 
+from . import clock
 from .participants import ProgramError
 from .storage import AUDIT_TABLE, SiteStore, Transaction, open_store
 
@@ -51,7 +52,7 @@ def digest(secret: str, code: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 @dataclass(frozen=True)

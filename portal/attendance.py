@@ -5,6 +5,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from . import clock
 from . import consistency
 from .participants import ProgramError, normalise_group
 from .storage import SiteStore, Transaction
@@ -21,7 +22,7 @@ def check_session(group_code: str, number: int, held_on: date, venue: str, sessi
     problems = []
     if not 1 <= number <= sessions_in_program:
         problems.append(_("The session number must be between 1 and %(n)s.", n=sessions_in_program))
-    if held_on > date.today():
+    if held_on > clock.today():
         problems.append(_("The session date cannot be in the future."))
     if venue not in VENUES:
         problems.append(_("Choose where the session was held."))
@@ -81,7 +82,7 @@ def set_group_closed(store: SiteStore, group_code: str, closed: bool, user: str)
         group = tx.first("groups", code=group_code)
         if group is None:
             raise ProgramError(_("The group %(group)s does not exist at this site.", group=group_code))
-        tx.update("groups", group["doc_id"], {"closed_on": date.today().isoformat() if closed else None})
+        tx.update("groups", group["doc_id"], {"closed_on": clock.today().isoformat() if closed else None})
 
     store.write(change, user=user)
 

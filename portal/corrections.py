@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from . import clock
 from . import consistency, drafts, storage
 from .participants import EXIT_REASON_STATUS, ProgramError, ensure_group, normalise_group
 from .questionnaires import Questionnaire
@@ -78,7 +79,7 @@ def correct_registration(store: SiteStore, code: str, group_code: str, enrolled_
     """Another group or registration date, under the rules of registration."""
     reason = _reason(reason)
     group_code = normalise_group(group_code)
-    if enrolled_on > date.today():
+    if enrolled_on > clock.today():
         raise ProgramError(_("The enrolment date cannot be in the future."))
 
     def change(tx: Transaction) -> None:

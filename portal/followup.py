@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from . import clock
 from .participants import ProgramError
 from .storage import SiteStore, Transaction
 
@@ -27,7 +28,7 @@ def record_attempt(store: SiteStore, participant_code: str, day: date, reached: 
                    user: str) -> None:
     if outcome not in OUTCOMES:
         raise ProgramError(_("Choose what came of the call."))
-    if day > date.today():
+    if day > clock.today():
         raise ProgramError(_("The date cannot be in the future."))
     if not reached and outcome not in ("no_contact", "other"):
         raise ProgramError(_("If he was not reached, the outcome can only be «%(label)s».",

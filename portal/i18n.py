@@ -6,9 +6,9 @@ from datetime import date, datetime
 import re
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_date, get_locale, gettext as _, to_user_timezone
+from flask_babel import Babel, format_date, get_locale, gettext as _
 
-from . import numbers
+from . import clock, numbers
 from .questionnaires import localized
 
 
@@ -37,11 +37,11 @@ def short_date(value) -> str:
 
 
 def date_time(value) -> str:
-    """dd/mm/aaaa hh:mm in the portal's time zone, from a stored UTC time."""
+    """dd/mm/aaaa hh:mm in the site's time zone, from a stored UTC time."""
     if value in (None, ""):
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return to_user_timezone(moment).strftime("%d/%m/%Y %H:%M")
+    return clock.local(moment).strftime("%d/%m/%Y %H:%M")
 
 
 MONTH_NAMES = {name: i for i, name in enumerate(

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
+from . import clock
 from .indicators import compute, from_snapshot
 from .participants import roster
 from .registry import Site
@@ -17,7 +17,7 @@ def record_sheet_printed(store: SiteStore, month: str, user: str) -> None:
 
     def change(tx: Transaction) -> None:
         if not tx.first(PRINTED, month=month, user=user):
-            tx.insert(PRINTED, {"month": month, "user": user, "at": date.today().isoformat()})
+            tx.insert(PRINTED, {"month": month, "user": user, "at": clock.today().isoformat()})
 
     if not store.read().first(PRINTED, month=month, user=user):
         store.write(change, user=user)
@@ -41,7 +41,7 @@ def site_month(site: Site, store: SiteStore, month: str) -> SiteMonth:
     except StoreError as exc:
         return SiteMonth(site, problem=getattr(exc, "record", None) or str(exc))
     figures = compute([from_snapshot(site.code, site.state, site.sessions, snapshot)], month,
-                      date.today().isoformat())
+                      clock.today().isoformat())
     rows = roster(snapshot)
     printed = sorted(p["at"] for p in snapshot.find(PRINTED, month=month))
     return SiteMonth(site, enrolled=figures["enrolled"], active=sum(r.status == "active" for r in rows),

@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from . import clock
 from .storage import SiteStore, Transaction
 
 GROUP_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
@@ -48,7 +49,7 @@ def next_participant_code(tx: Transaction, site_code: str, year: int) -> str:
 def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: date, user: str) -> str:
     """Create a man's record and return his new code."""
     group_code = normalise_group(group_code)
-    if enrolled_on > date.today():
+    if enrolled_on > clock.today():
         raise ProgramError(_("The enrolment date cannot be in the future."))
 
     def change(tx: Transaction) -> str:

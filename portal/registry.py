@@ -9,6 +9,7 @@ from functools import cache
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .clock import DEFAULT_ZONE, ZONES
 from .states import STATES
 from .storage import SITE_CODE_RE, SiteStore, Transaction, now_iso
 
@@ -27,6 +28,11 @@ class Site:
     name: str
     state: str
     sessions: int
+    time_zone: str = DEFAULT_ZONE  # "today" at the site, and every time shown for it
+
+    @property
+    def time_zone_name(self) -> str:
+        return str(ZONES.get(self.time_zone, self.time_zone))
 
     @property
     def state_name(self) -> str:
@@ -67,10 +73,10 @@ def get_site(registry: SiteStore, code: str) -> Site | None:
 
 
 def _site(doc: dict) -> Site:
-    return Site(doc["code"], doc["name"], doc["state"], int(doc["sessions"]))
+    return Site(doc["code"], doc["name"], doc["state"], int(doc["sessions"]), doc.get("time_zone") or DEFAULT_ZONE)
 
 
-def check_site(code: str, name: str, state: str, sessions: int) -> Site:
+def check_site(code: str, name: str, state: str, sessions: int, time_zone: str | None = None) -> Site:
     """Validate the fields of a new site; raise RegistryError with every problem."""
     problems = []
     if not isinstance(code, str) or not SITE_CODE_RE.fullmatch(code):
@@ -86,9 +92,12 @@ def check_site(code: str, name: str, state: str, sessions: int) -> Site:
         problems.append(_("The state must be its INEGI code, from 01 to 32."))
     if not isinstance(sessions, int) or isinstance(sessions, bool) or not 1 <= sessions <= 60:
         problems.append(_("The number of program sessions must be between 1 and 60."))
+    time_zone = time_zone or DEFAULT_ZONE
+    if time_zone not in ZONES:
+        problems.append(_("The time zone must be one of Mexico's: %(zones)s.", zones=", ".join(ZONES)))
     if problems:
         raise RegistryError(" ".join(problems))
-    return Site(code, name, state, sessions)
+    return Site(code, name, state, sessions, time_zone)
 
 
 def add_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
@@ -96,20 +105,21 @@ def add_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
         if tx.first("sites", code=site.code):
             raise RegistryError(_("A site with the code %(code)s already exists.", code=site.code))
         tx.insert("sites", {"code": site.code, "name": site.name, "state": site.state,
-                            "sessions": site.sessions, "created_at": now_iso()})
+                            "sessions": site.sessions, "time_zone": site.time_zone, "created_at": now_iso()})
         return site
 
     return registry.write(change, user=user)
 
 
 def update_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
-    """Another name, state or number of sessions for a site (its code names its file: it stays)."""
+    """Another name, state, number of sessions or time zone for a site (its code names its file: it stays)."""
 
     def change(tx: Transaction) -> Site:
         found = tx.first("sites", code=site.code)
         if found is None:
             raise RegistryError(_("The site %(code)s does not exist.", code=site.code))
-        tx.update("sites", found["doc_id"], {"name": site.name, "state": site.state, "sessions": site.sessions})
+        tx.update("sites", found["doc_id"], {"name": site.name, "state": site.state, "sessions": site.sessions,
+                                             "time_zone": site.time_zone})
         return site
 
     return registry.write(change, user=user)

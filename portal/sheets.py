@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import render_template
 from flask_babel import force_locale, gettext as _
 
+from . import clock
 from .charts import grouped_bars
 from .i18n import month_name
 from .indicators import compute, from_snapshot
@@ -45,7 +46,7 @@ class _AsOf:
 
 def sheet_context(site: Site, snapshot, month: str) -> dict:
     """Everything the sheet shows, from the indicator module and the site's records."""
-    as_of = min(month_end(month), date.today().isoformat())
+    as_of = min(month_end(month), clock.today().isoformat())
     past = _AsOf(snapshot, as_of)
     data = from_snapshot(site.code, site.state, site.sessions, past)
     indicators = compute([data], month, as_of)
@@ -69,7 +70,7 @@ def sheet_context(site: Site, snapshot, month: str) -> dict:
          ("más del 75%", [r["attended_over_75_pct"] for r in ytd])],
         f"Permanencia de los hombres que ingresaron cada mes de {year}")
     return {"site": site, "month": month, "month_title": month_name(month), "as_of": as_of,
-            "ind": indicators, "grid": grid, "chart": chart, "generated": date.today()}
+            "ind": indicators, "grid": grid, "chart": chart, "generated": clock.today()}
 
 
 def render_sheet_html(site: Site, snapshot, month: str) -> str:
@@ -102,4 +103,4 @@ def check_month(text: str) -> str:
 
 
 def current_month() -> str:
-    return date.today().strftime("%Y-%m")
+    return clock.today().strftime("%Y-%m")

@@ -1,11 +1,11 @@
 """A facilitator's working day, and administration, in chromium at desktop size on the demo."""
 import re
 import zipfile
-from datetime import date
 
 import pytest
 
 from browser import LiveServer, axe_violations
+from portal import clock
 from portal import create_app
 
 pytestmark = pytest.mark.browser
@@ -74,7 +74,7 @@ def test_a_facilitators_day_on_the_demo(chromium, demo_live):
 
     # print last month's sheet
     page.get_by_role("link", name="Resumen").first.click()
-    last_month = (date.today().replace(day=1) - __import__("datetime").timedelta(days=1))
+    last_month = (clock.today().replace(day=1) - __import__("datetime").timedelta(days=1))
     page.get_by_label("Hoja mensual de monitoreo (PDF)").fill(last_month.strftime("%m/%Y"))
     with page.expect_download() as download:
         page.get_by_role("button", name="Descargar la hoja").click()

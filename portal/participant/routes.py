@@ -8,7 +8,6 @@ session cookie only says which code he typed.
 import secrets
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 from markupsafe import Markup
@@ -18,11 +17,13 @@ from flask import (abort, current_app, flash, g, get_flashed_messages, make_resp
                    request, session, url_for)
 from flask_babel import get_locale, gettext as _, ngettext
 
+from .. import clock
 from .. import access_codes, drafts
 from ..auth.routes import end_session
-from ..db import get_site_store
+from ..db import get_registry, get_site_store
 from ..participants import ProgramError
 from ..questionnaire_form import form_class
+from ..registry import get_site
 from ..storage import StoreError
 from ..throttle import Throttle, throttle_store
 from . import bp
@@ -174,6 +175,8 @@ class Opened:
         self.digest = answering["digest"]
         self.participant = answering["participant"]
         self.questionnaire = current_app.extensions["questionnaires"][answering["questionnaire"]]
+        site = get_site(get_registry(), answering["site"])
+        clock.use_zone(site.time_zone if site else None)  # the day he answers is the site's day
         self.store = get_site_store(answering["site"])
         snapshot = self.store.read()
         if snapshot.first("participants", code=self.participant) is None:  # withdrawn or erased meanwhile
@@ -218,7 +221,7 @@ def part(number):
            for q in page.questions if questionnaire.is_relevant(q, draft.answers)}
     try:
         target = drafts.save_part(opened.store, questionnaire, opened.participant, index, raw,
-                                  request.form.get("accion") == "atras", date.today())
+                                  request.form.get("accion") == "atras", clock.today())
     except ProgramError as exc:  # received meanwhile (typed in from paper), or he is no longer at the site
         opened.finish()
         return to_start(str(exc))

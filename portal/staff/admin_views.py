@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 
 from .. import logins
+from ..clock import DEFAULT_ZONE, ZONES
 from ..db import get_registry
 from ..registry import (ROLES, RegistryError, add_site, add_user, check_site, get_site, list_sites, list_users,
                         set_password, temporary_password, update_site, update_user)
@@ -20,27 +21,28 @@ def _sessions_number(text: str | None) -> int | None:
 @bp.route("/admin/sitios/<site_code>/", methods=["GET", "POST"])
 @roles_required("admin")
 def edit_site(site_code=None):
-    """Add a site, or change a site's name, state or number of sessions."""
+    """Add a site, or change a site's name, state, number of sessions or time zone."""
     existing = get_site(get_registry(), site_code) if site_code else None
     if site_code and existing is None:
         abort(404)
     values = {"code": existing.code if existing else "", "name": existing.name if existing else "",
               "state": existing.state if existing else "", "sessions": str(existing.sessions) if existing else
-              str(current_app.config["DEFAULT_SESSIONS"])}
+              str(current_app.config["DEFAULT_SESSIONS"]), "time_zone": existing.time_zone if existing else DEFAULT_ZONE}
     error = None
     if request.method == "POST":
-        values.update({k: request.form.get(k, "").strip() for k in ("name", "state", "sessions")})
+        values.update({k: request.form.get(k, "").strip() for k in ("name", "state", "sessions", "time_zone")})
         if not existing:
             values["code"] = request.form.get("code", "").strip().upper()
         try:
-            site = check_site(values["code"], values["name"], values["state"], _sessions_number(values["sessions"]))
+            site = check_site(values["code"], values["name"], values["state"], _sessions_number(values["sessions"]),
+                              values["time_zone"] or None)
             (update_site if existing else add_site)(get_registry(), site, user=g.user.username)
         except RegistryError as exc:
             error = str(exc)
         else:
             flash(_("Site %(code)s saved.", code=site.code), "success")
             return redirect(url_for("staff.sites"))
-    return render_template("admin/site.html", existing=existing, values=values, states=STATES,
+    return render_template("admin/site.html", existing=existing, values=values, states=STATES, zones=ZONES,
                            error=error), 422 if error else 200
 
 

@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from markupsafe import Markup
 
+from .. import clock
 from .. import access_codes, drafts, followup, history
 from ..attendance import sessions as list_sessions
 from ..db import get_site_store
@@ -59,7 +60,7 @@ def follow_up(site_code):
     """The men at risk of dropping out, to print and call."""
     snapshot = get_site_store(site_code).read()
     rows = [r for r in roster(snapshot) if r.at_risk]
-    return render_template("staff/follow_up.html", site=g.site, rows=rows, today=date.today(),
+    return render_template("staff/follow_up.html", site=g.site, rows=rows, today=clock.today(),
                            last=followup.last_attempts(snapshot), outcomes=followup.OUTCOMES)
 
 
@@ -70,7 +71,7 @@ def record_attempt(site_code, participant_code):
     store = get_site_store(site_code)
     _participant(store.read(), site_code, participant_code)
     try:
-        day = parse_date(request.form.get("date") or date.today().isoformat())
+        day = parse_date(request.form.get("date") or clock.today().isoformat())
         followup.record_attempt(store, participant_code, day, request.form.get("reached") == "yes",
                                 request.form.get("outcome", ""), g.user.username)
     except ValueError as exc:  # ProgramError, or a date that does not parse
@@ -123,7 +124,7 @@ def participant_page(site_code, participant_code):
         answers={qid: _readable(questionnaires[qid], r["answers"]) for qid, r in received.items()},
         in_progress=_in_progress(snapshot, site_code, participant_code, questionnaires),
         attempts=followup.attempts_of(snapshot, participant_code), outcomes=followup.OUTCOMES,
-        today_date=date.today(),
+        today_date=clock.today(),
         codes=access_codes.codes_of(access_codes.codes_store(current_app.instance_path), site_code,
                                     participant_code),
         changes=history.of_participant(history.entries(snapshot, questionnaires), participant_code))
@@ -196,11 +197,11 @@ def enter_questionnaire(site_code, participant_code, qid):
     paper_date, paper_error = request.form.get("fecha_papel", ""), None
     if request.method == "POST":
         valid = form.validate()
-        submitted_on = date.today()
+        submitted_on = clock.today()
         if paper:
             try:
                 submitted_on = parse_date(paper_date)
-                if submitted_on > date.today():
+                if submitted_on > clock.today():
                     paper_error = _("The date cannot be in the future.")
             except ValueError as exc:
                 paper_error = str(exc.args[0])

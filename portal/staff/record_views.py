@@ -4,6 +4,7 @@ from datetime import date
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
+from .. import clock
 from .. import access_codes, corrections, history
 from ..db import get_site_store
 from ..participants import ProgramError, groups
@@ -57,7 +58,7 @@ def correct_questionnaire(site_code, participant_code, qid):
         else:
             try:
                 submitted_on = parse_date(day_text)
-                if submitted_on > date.today():
+                if submitted_on > clock.today():
                     problems["fecha_papel"] = _("The date cannot be in the future.")
             except ValueError as exc:
                 problems["fecha_papel"] = str(exc.args[0])

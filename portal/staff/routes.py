@@ -5,6 +5,7 @@ from flask import (abort, current_app, flash, g, get_flashed_messages, make_resp
                    request, send_file, url_for)
 from flask_babel import get_locale, gettext as _, ngettext
 
+from .. import clock
 from ..db import get_registry, get_site_store
 from ..i18n import parse_month
 from ..numbers import count as number_of
@@ -57,17 +58,17 @@ def site_home(site_code):
     rows = roster(snapshot)
     counts["active"] = sum(r.status == "active" for r in rows)
     counts["at_risk"] = sum(r.at_risk for r in rows)
-    month, month_error = date.today().strftime("%Y-%m"), None
+    month, month_error = clock.today().strftime("%Y-%m"), None
     if request.args.get("mes"):
         try:
             month = parse_month(request.args["mes"])
         except ValueError as exc:
             month_error = str(exc)
     data = from_snapshot(g.site.code, g.site.state, g.site.sessions, snapshot)
-    indicators = compute([data], month, date.today().isoformat())
+    indicators = compute([data], month, clock.today().isoformat())
     sheet_error = get_flashed_messages(category_filter=["month"])
     return render_template("staff/site_home.html", site=g.site, counts=counts, month=month, ind=indicators,
-                           current_month=date.today().strftime("%Y-%m"), month_error=month_error,
+                           current_month=clock.today().strftime("%Y-%m"), month_error=month_error,
                            sheet_error=sheet_error[0] if sheet_error else None,
                            typed=request.args.get("mes", "")), 422 if month_error else 200
 
@@ -78,7 +79,7 @@ def overview():
     """Every site for a chosen month: men enrolled, active, at risk, high risk, sessions, sheet printed."""
     from ..overview import site_month
 
-    month, error = date.today().strftime("%Y-%m"), None
+    month, error = clock.today().strftime("%Y-%m"), None
     if request.args.get("mes"):
         try:
             month = parse_month(request.args["mes"])

@@ -5,6 +5,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from wtforms import SelectChoice
 
+from .. import clock
 from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions, closed_groups, set_group_closed
 from ..db import get_site_store
 from ..participants import ProgramError, groups
@@ -93,4 +94,4 @@ def _initial(existing, held, sessions_in_program):
     taken = {s["number"] for s in held}
     following = [n for n in range(max(taken, default=0) + 1, sessions_in_program + 1)] or \
         [n for n in range(1, sessions_in_program + 1) if n not in taken] or [sessions_in_program]
-    return {"number": following[0], "held_on": date.today(), "venue": "health_centre", "present": []}
+    return {"number": following[0], "held_on": clock.today(), "venue": "health_centre", "present": []}
