@@ -85,7 +85,7 @@ def users_add(username: str, role: str, site: str | None, password_stdin: bool) 
         try:
             user = add_user(get_registry(), username.strip().lower(), role, password, site, user="cli")
         except RegistryError as exc:
-            _fail(str(exc))
+            _fail(f"{exc} (--site CODE)" if "site" in exc.fields and not site else str(exc))
         where = _(" at site %(site)s", site=user.site) if user.site else ""
         click.echo(_("User %(name)s added with the role %(role)s%(where)s.", name=user.username,
                      role=user.role, where=where))

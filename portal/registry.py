@@ -19,7 +19,20 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class RegistryError(ValueError):
-    """Input that cannot be accepted; the message is for a person."""
+    """Input that cannot be accepted; the message is for a person. ``fields``: each field's own message."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+def _refuse(problems: list[tuple[str, str]]) -> None:
+    """(field, message) pairs -> one RegistryError that knows where each message goes."""
+    if problems:
+        fields: dict[str, str] = {}
+        for field, message in problems:
+            fields.setdefault(field, message)
+        raise RegistryError(" ".join(m for _f, m in problems), fields)
 
 
 @dataclass(frozen=True)
@@ -146,16 +159,16 @@ def list_users(registry: SiteStore) -> list[User]:
     return sorted((_user(d) for d in registry.read().all("users")), key=lambda u: u.username)
 
 
-def _role_problems(registry: SiteStore, role: str, site: str | None) -> list[str]:
+def _role_problems(registry: SiteStore, role: str, site: str | None) -> list[tuple[str, str]]:
     problems = []
     if role not in ROLES:
-        problems.append(_("The role must be admin, coordinator or facilitator."))
+        problems.append(("role", _("Choose the role: administrator, coordinator or facilitator.")))
     if role == "facilitator" and not site:
-        problems.append(_("A facilitator must belong to a site: give --site."))
+        problems.append(("site", _("A facilitator must belong to a site: choose his site.")))
     if role != "facilitator" and site:
-        problems.append(_("Only facilitators belong to a site."))
+        problems.append(("site", _("Only facilitators belong to a site.")))
     if site and not get_site(registry, site):
-        problems.append(_("The site %(code)s does not exist.", code=site))
+        problems.append(("site", _("The site %(code)s does not exist.", code=site)))
     return problems
 
 
@@ -163,9 +176,7 @@ def update_user(registry: SiteStore, username: str, role: str, site: str | None,
                 user: str | None = None) -> User:
     """Another role or site, or deactivate (he can no longer sign in) and reactivate."""
     site = site or None
-    problems = _role_problems(registry, role, site)
-    if problems:
-        raise RegistryError(" ".join(problems))
+    _refuse(_role_problems(registry, role, site))
 
     def change(tx: Transaction) -> User:
         found = tx.first("users", username=username)
@@ -183,18 +194,18 @@ def add_user(registry: SiteStore, username: str, role: str, password: str,
              site: str | None = None, user: str | None = None, temporary: bool = False) -> User:
     problems = []
     if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
-        problems.append(_("The user name must have 3 to 32 characters: lower-case letters, digits, "
-                          "dot, hyphen or underscore."))
+        problems.append(("username", _("The user name must have 3 to 32 characters: lower-case letters, digits, "
+                                       "dot, hyphen or underscore.")))
     problems += _role_problems(registry, role, site)
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        problems.append(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
-    if problems:
-        raise RegistryError(" ".join(problems))
+        problems.append(("password", _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)))
+    _refuse(problems)
     password_hash = generate_password_hash(password)
 
     def change(tx: Transaction) -> User:
         if tx.first("users", username=username):
-            raise RegistryError(_("The user %(name)s already exists.", name=username))
+            message = _("The user %(name)s already exists.", name=username)
+            raise RegistryError(message, {"username": message})
         tx.insert("users", {"username": username, "role": role, "site": site if site else None,
                             "password_hash": password_hash, "active": True, "created_at": now_iso(),
                             "must_change_password": temporary})

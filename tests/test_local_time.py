@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import Facilitator, Staff, csrf_token
+from conftest import Facilitator, Staff, add_group, csrf_token
 from portal import clock
 from portal.db import get_registry
 from portal.registry import RegistryError, add_site, add_user, check_site, get_site
@@ -22,6 +22,7 @@ def cancun(app):
         registry = get_registry()
         add_site(registry, check_site("QROO-CUN", "Centro de Salud Cancún", "23", 24, "America/Cancun"))
         add_user(registry, "fac_cun", "facilitator", "fac-cun-password-1", "QROO-CUN")
+        add_group("QROO-CUN", "2026-A")
     return app
 
 

@@ -7,7 +7,8 @@ from flask_babel import get_locale, gettext as _
 from .. import clock
 from .. import access_codes, corrections, history
 from ..db import get_site_store
-from ..participants import ProgramError, groups
+from ..groups import open_codes
+from ..participants import ProgramError
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..security import roles_required, site_access
@@ -67,7 +68,7 @@ def correct_questionnaire(site_code, participant_code, qid):
                 corrections.correct_response(store, questionnaire, response["doc_id"], form.result.answers,
                                              submitted_on, reason, g.user.username)
             except ProgramError as exc:
-                problems["reason"] = str(exc)
+                problems["reason" if exc.field == "reason" else "general"] = str(exc)
             else:
                 flash(_("Corrected: %(name)s of %(code)s.", name=localized(questionnaire.title),
                         code=participant_code), "success")
@@ -97,7 +98,13 @@ def correct_registration(site_code, participant_code):
             flash(_("Registration of %(code)s corrected.", code=participant_code), "success")
             return _back_to_man(site_code, participant_code)
     return render_template("staff/correct_registration.html", site=g.site, participant=participant, values=values,
-                           error=error, groups=groups(store.read())), 422 if error else 200
+                           error=error, groups=_groups_to_choose(store.read(), participant["group_code"])), \
+        422 if error else 200
+
+
+def _groups_to_choose(snapshot, current: str) -> list[str]:
+    """The open groups, and his own even if it is closed."""
+    return sorted(set(open_codes(snapshot)) | {current})
 
 
 @bp.route("/sitio/<site_code>/participantes/<participant_code>/<action>", methods=["POST"])
