@@ -71,7 +71,7 @@ def test_the_whole_journey_on_a_phone(chromium, live, tmp_path, javascript):
     page.get_by_label("Contraseña").fill(PASSWORDS["fac_a"])
     staff.click("button", "Iniciar sesión")
     staff.click("link", "Registrar a un hombre")
-    page.get_by_label("Grupo").fill("2026-A")
+    page.get_by_label("Grupo").select_option("2026-A")
     page.get_by_label("Fecha de ingreso").fill("2026-11-02")
     staff.click("button", "Registrar y seguir con la entrevista de ingreso")
     man = re.search(r"/participantes/([A-Z0-9-]+)/", page.url).group(1)
@@ -133,7 +133,7 @@ def test_the_whole_journey_on_a_phone(chromium, live, tmp_path, javascript):
 
     # Sessions: with him, then twice without him: the at-risk mark appears.
     staff.goto("/sitio/SITE-A/participantes/nuevo")
-    page.get_by_label("Grupo").fill("2026-A")
+    page.get_by_label("Grupo").select_option("2026-A")
     page.get_by_label("Fecha de ingreso").fill("2026-11-02")
     staff.click("button", "Registrar y seguir con la entrevista de ingreso")
     other = "SITE-A-2026-0002"

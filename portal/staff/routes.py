@@ -7,7 +7,7 @@ from flask_babel import get_locale, gettext as _, ngettext
 
 from .. import clock
 from ..db import get_registry, get_site_store
-from ..i18n import parse_month
+from ..i18n import last_complete_month, parse_month
 from ..numbers import count as number_of
 from ..overview import record_sheet_printed
 from ..questionnaire_form import form_class
@@ -67,9 +67,11 @@ def site_home(site_code):
     data = from_snapshot(g.site.code, g.site.state, g.site.sessions, snapshot)
     indicators = compute([data], month, clock.today().isoformat())
     sheet_error = get_flashed_messages(category_filter=["month"])
+    sheet_typed = get_flashed_messages(category_filter=["month_typed"])
     return render_template("staff/site_home.html", site=g.site, counts=counts, month=month, ind=indicators,
-                           current_month=clock.today().strftime("%Y-%m"), month_error=month_error,
+                           sheet_month=last_complete_month(clock.today()), month_error=month_error,
                            sheet_error=sheet_error[0] if sheet_error else None,
+                           sheet_typed=sheet_typed[0] if sheet_typed else "",
                            typed=request.args.get("mes", "")), 422 if month_error else 200
 
 
@@ -77,7 +79,8 @@ def site_home(site_code):
 @roles_required("admin", "coordinator")
 def overview():
     """Every site for a chosen month: men enrolled, active, at risk, high risk, sessions, sheet printed."""
-    from ..overview import site_month
+    from ..overview import site_month, totals
+    from ..states import STATES
 
     month, error = clock.today().strftime("%Y-%m"), None
     if request.args.get("mes"):
@@ -86,9 +89,11 @@ def overview():
         except ValueError as exc:
             error = str(exc)
     rows = [site_month(site, get_site_store(site.code), month) for site in list_sites(get_registry())]
+    states, country = totals(rows, STATES, _("Whole country"))
     summary = _summary_zip()
     built = date.fromtimestamp(summary.stat().st_mtime) if summary.exists() else None
-    return render_template("staff/overview.html", rows=rows, month=month, error=error, summary_built=built,
+    return render_template("staff/overview.html", rows=rows, states=states, country=country, month=month,
+                           error=error, summary_built=built,
                            typed=request.args.get("mes", "")), 422 if error else 200
 
 
@@ -166,12 +171,13 @@ def paper(qid):
 @site_access()
 def monthly_sheet(site_code):
     """The monthly monitoring sheet of the site, as PDF."""
-    from ..sheets import current_month, sheet_filename, sheet_pdf
+    from ..sheets import sheet_filename, sheet_pdf
 
     try:
-        month = parse_month(request.args.get("mes") or current_month())
+        month = parse_month(request.args.get("mes") or last_complete_month(clock.today()))
     except ValueError as exc:
         flash(str(exc), "month")
+        flash(request.args.get("mes", "")[:40], "month_typed")
         return redirect(url_for("staff.site_home", site_code=site_code))
     store = get_site_store(site_code)
     pdf = sheet_pdf(g.site, store.read(), month)
