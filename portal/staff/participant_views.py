@@ -13,6 +13,7 @@ from .. import access_codes, clock, drafts, followup, groups, history
 from ..attendance import sessions as list_sessions
 from ..db import get_site_store
 from ..i18n import short_date
+from ..paging import page_of
 from ..participants import ProgramError, group_codes, register, roster
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
@@ -51,8 +52,14 @@ def roster_page(site_code):
     search = "".join(ch for ch in (request.args.get("codigo") or "").upper() if ch.isascii() and not ch.isspace())[:30]
     status = request.args.get("estado") if request.args.get("estado") in STATUS_FILTERS else ""
     rows = [r for r in roster(snapshot, group) if search in r.code and (not status or STATUS_FILTERS[status][1](r))]
-    return render_template("staff/roster.html", site=g.site, rows=rows, groups=group_codes(snapshot), group=group,
-                           at_risk=sum(r.at_risk for r in rows), search=search, status=status,
+    # Men in the program first, newest groups first: those who left years ago come last.
+    rows.sort(key=lambda r: r.code)
+    rows.sort(key=lambda r: r.group_code, reverse=True)
+    rows.sort(key=lambda r: r.status != "active")
+    page = page_of(rows, request.args.get("pagina"))
+    return render_template("staff/roster.html", site=g.site, rows=page.rows, page=page, groups=group_codes(snapshot),
+                           group=group, at_risk=sum(r.at_risk for r in rows), search=search, status=status,
+                           filtered=bool(search or status or group), total=len(rows),
                            status_filters={k: label for k, (label, _test) in STATUS_FILTERS.items()})
 
 

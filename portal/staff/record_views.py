@@ -9,6 +9,7 @@ from .. import access_codes, corrections, history
 from ..db import get_site_store
 from ..groups import open_codes
 from ..participants import ProgramError
+from ..paging import page_of
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..security import roles_required, site_access
@@ -212,6 +213,6 @@ def history_page(site_code):
                 errors.append(_("Write the dates as day/month/year, for example 05/03/2026."))
     shown = history.filtered(rows, dates.get("desde"), dates.get("hasta"), chosen["persona"] or None,
                              chosen["tipo"] or None)
-    limit = 500
-    return render_template("staff/history.html", site=g.site, rows=shown[:limit], total=len(shown), limit=limit,
+    page = page_of(shown, request.args.get("pagina"))
+    return render_template("staff/history.html", site=g.site, rows=page.rows, page=page, total=len(shown),
                            people=people, kinds=history.KINDS, chosen=chosen, errors=sorted(set(errors)))

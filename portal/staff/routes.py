@@ -28,6 +28,13 @@ def rule_describer(questionnaire):
     return lambda expr: describe(expr.tree, questionnaire)
 
 
+@bp.app_template_global()
+def page_url(number: int) -> str:
+    """This address with the filters it has, on another page of its list."""
+    args = {**request.args.to_dict(), "pagina": number}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def questionnaires():
     return current_app.extensions["questionnaires"]
 

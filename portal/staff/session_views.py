@@ -9,6 +9,7 @@ from .. import clock
 from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions, closed_groups, set_group_closed
 from ..db import get_site_store
 from .. import groups
+from ..paging import page_of
 from ..participants import group_codes
 from ..refusals import NeedsConfirmation, ProgramError
 from ..security import site_access
@@ -21,8 +22,10 @@ from .forms import SessionForm, field_error
 def sessions_page(site_code):
     """Sessions held at the site, newest first."""
     snapshot = get_site_store(site_code).read()
-    return render_template("staff/sessions.html", site=g.site, sessions=list_sessions(snapshot),
-                           groups=group_codes(snapshot), venues=VENUES)
+    page = page_of(list_sessions(snapshot), request.args.get("pagina"))
+    totals = {grp.code: grp.sessions for grp in groups.listed(snapshot, g.site.sessions)}
+    return render_template("staff/sessions.html", site=g.site, sessions=page.rows, page=page, totals=totals,
+                           venues=VENUES)
 
 
 @bp.route("/sitio/<site_code>/sesiones/nueva", methods=["GET", "POST"])
