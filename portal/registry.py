@@ -233,13 +233,21 @@ def set_password(registry: SiteStore, username: str, password: str, user: str | 
     registry.write(change, user=user)
 
 
+class Deactivated(RegistryError):
+    """The right password of a user who can no longer sign in."""
+
+
 def authenticate(registry: SiteStore, username: str, password: str) -> User | None:
+    """The user of this name and password; None when either is wrong. A deactivated user who gives his right
+    password raises Deactivated (so he is not told his password is wrong)."""
     doc = registry.read().first("users", username=(username or "").strip().lower())
-    if not doc or not doc.get("active", True):
+    if not doc:
         check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(doc["password_hash"], password or ""):
         return None
+    if not doc.get("active", True):
+        raise Deactivated(_("Your user was deactivated: you can no longer sign in. Ask the administrator."))
     return User(doc["username"], doc["role"], doc.get("site"))
 
 

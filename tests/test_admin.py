@@ -64,7 +64,9 @@ def test_a_reset_password_ends_his_sessions_and_a_deactivated_user_cannot_sign_i
     assert Staff(app.test_client()).login("fac_a", PASSWORDS["fac_a"]).status_code == 401
     response = staff.post_form("/admin/usuarios/fac_b/", {"role": "facilitator", "site": "SITE-B", "active": "0"})
     assert response.status_code == 302
-    assert Staff(app.test_client()).login("fac_b", PASSWORDS["fac_b"]).status_code == 401
+    refused = Staff(app.test_client()).login("fac_b", PASSWORDS["fac_b"])
+    assert refused.status_code == 403 and "desactivado" in refused.get_data(as_text=True)  # not "wrong password"
+    assert Staff(app.test_client()).login("fac_b", "not-his-password").status_code == 401
     response = staff.post_form("/admin/usuarios/admin/", {"role": "admin", "site": "", "active": "0"})
     assert response.status_code == 422 and "No puede desactivarse" in response.get_data(as_text=True)
 

@@ -128,7 +128,7 @@ def test_the_whole_journey_on_a_phone(chromium, live, tmp_path, javascript):
     him.goto("/cuestionario/")
     him.page.get_by_label("Su código").fill(code)
     him.click("button", "Empezar")
-    assert him.page.get_by_text("Ese código ya se usó").is_visible()
+    assert him.page.get_by_text("Sus respuestas con este código ya se recibieron").is_visible()
     man_context.close()
 
     # Sessions: with him, then twice without him: the at-risk mark appears.

@@ -62,3 +62,73 @@ def test_a_correction_without_a_reason_links_from_the_top_to_the_reason(app, cli
     summary = summary[:summary.index("</div>")]
     assert 'href="#reason"' in summary and "Escriba el motivo" in summary
     assert 'id="reason-error"' in html
+
+
+def test_the_count_of_parts_does_not_jump_when_his_answers_hide_a_part(app):
+    from portal import drafts
+
+    intake = app.extensions["questionnaires"]["intake"]
+    answers, seen = {}, []
+    given = {**INTAKE_ANSWERS, "works": "no", "relationship_status": "single", "has_children": "no"}
+    for page in intake.pages:
+        if not intake.page_shown(page, answers):
+            continue
+        position, total = drafts.progress(intake, answers, page.index)
+        seen.append((position, total, drafts.total_is_final(intake, answers, page.index)))
+        answers.update({q.name: given[q.name] for q in page.items if q.name in given})
+    assert [p for p, _total, _final in seen] == list(range(1, len(seen) + 1))
+    # "of N" alone only once N cannot change (then it is the number of parts he saw); before, "of N or fewer"
+    assert {total for _p, total, final in seen if final} == {len(seen)}
+    assert all(total >= len(seen) for _p, total, final in seen if not final)
+    assert not seen[0][2]
+
+
+def test_after_half_an_hour_away_his_unsent_answers_open_only_with_his_code_again(app, client, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from portal import clock
+
+    start = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr(clock, "now", lambda: start)
+    fac = Facilitator(client)
+    man = fac.register()
+    code = fac.issue_code(man)
+    fac.logout()
+    phone = app.test_client()
+    him = Participant(phone)
+    url = him.answer(code, INTAKE_ANSWERS, stop_at=2)
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(minutes=20))
+    assert phone.get(url).status_code == 200  # back after 20 minutes: still open
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(minutes=51))
+    reopened = phone.get(url)  # from the phone's history, half an hour after the last use
+    assert reopened.status_code == 303 and reopened.headers["Location"].endswith("/cuestionario/")
+    page = phone.get("/cuestionario/").get_data(as_text=True)
+    assert "escriba otra vez su código" in page and "name=\"age\"" not in page
+    url, html = him.open(code)  # his code again: his answers are there
+    assert "/cuestionario/parte/3" in url
+
+
+def test_a_man_who_finished_is_told_so_and_the_thanks_fit_his_own_phone(app, client):
+    fac = Facilitator(client)
+    man = fac.register()
+    code = fac.issue_code(man)
+    fac.logout()
+    him = Participant(app.test_client())
+    response = him.answer(code, INTAKE_ANSWERS)
+    thanks = him.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "tableta" not in thanks and "Puede cerrar esta página" in thanks
+    url, text = Participant(app.test_client()).open(code)
+    assert "ya terminó este cuestionario" in text
+
+
+def test_staff_pages_say_things_in_their_words(app, client):
+    fac = Facilitator(client)
+    man = fac.register()
+    code = fac.issue_code(man)
+    Participant(app.test_client()).answer(code, INTAKE_ANSWERS)
+    history = client.get(fac.url("historial/")).get_data(as_text=True)
+    assert "él mismo (su propio cuestionario)" in history and ">participant<" not in history
+    withdrawn = client.get(fac.url("retirados/")).get_data(as_text=True)
+    assert "Ninguna sesión retirada." in withdrawn and "Ninguno." not in withdrawn
+    search = client.get(fac.url("participantes/?codigo=9999")).get_data(as_text=True)
+    assert "Ningún hombre coincide con esta búsqueda" in search and "Todavía no hay hombres" not in search

@@ -5,7 +5,7 @@ from flask_babel import gettext as _, ngettext
 
 from .. import logins
 from ..db import get_registry
-from ..registry import RegistryError, authenticate, set_password
+from ..registry import Deactivated, RegistryError, authenticate, set_password
 from ..security import login_required
 from ..throttle import Throttle, throttle_store
 from . import bp
@@ -58,7 +58,10 @@ def login():
                              "Too many failed attempts. Wait %(num)s minutes and try again.",
                              max(1, round(max(waits) / 60)))
         else:
-            user = authenticate(get_registry(), form.username.data, form.password.data)
+            try:
+                user = authenticate(get_registry(), form.username.data, form.password.data)
+            except Deactivated as exc:
+                return render_template("auth/login.html", form=form, error=str(exc)), 403
             if user is None:
                 for throttle, key in zip(login_throttles(), keys):
                     throttle.failed(key)

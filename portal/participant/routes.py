@@ -17,8 +17,7 @@ from flask import (abort, current_app, flash, g, get_flashed_messages, make_resp
                    request, session, url_for)
 from flask_babel import get_locale, gettext as _, ngettext
 
-from .. import clock
-from .. import access_codes, drafts
+from .. import access_codes, clock, drafts
 from ..auth.routes import end_session
 from ..db import get_registry, get_site_store
 from ..participants import ProgramError
@@ -31,6 +30,7 @@ from . import bp
 KIOSK_COOKIE = "tableta"
 KIOSK_IDLE_SECONDS = 15 * 60  # a man who walks away: the tablet goes back to the start
 KIOSK_THANKS_SECONDS = 12
+AWAY_SECONDS = 30 * 60  # away this long, his unsent answers open only with his code typed again
 PREFIXES = ("/cuestionario/", "/c/")  # every address a man sees
 
 
@@ -129,7 +129,7 @@ def start():
             throttle.failed(key)
         return to_start(str(exc), code[:20])
     session["answering"] = {"digest": record.digest, "site": record.site, "participant": record.participant_code,
-                            "questionnaire": record.questionnaire}
+                            "questionnaire": record.questionnaire, "seen": _now()}
     session.pop("answered", None)
     opened = Opened()  # straight to the part he reached: one round trip less on a slow phone
     return redirect(part_url(drafts.current_page(opened.questionnaire, opened.draft)), 303)
@@ -139,7 +139,7 @@ def _keep_or_forget() -> bool:
     """Back at the code page: on a shared tablet nothing of the last man stays open; on his own
     phone (he pressed Back from part 1) he may go on where he was. True when he may."""
     session.pop("answered", None)
-    if kiosk() or not session.get("answering"):
+    if kiosk() or not session.get("answering") or _away():
         session.pop("answering", None)
         return False
     try:
@@ -158,15 +158,28 @@ def from_qr(code):
                   error=None, staff=g.user, resume=_keep_or_forget())
 
 
+def _now() -> int:
+    return int(clock.now().timestamp())
+
+
+def _away() -> bool:
+    """Nobody used his open questionnaire for half an hour: the page may be reopened from the phone's history
+    by someone else (in this program, perhaps his partner)."""
+    seen = (session.get("answering") or {}).get("seen", 0)
+    return _now() - seen > AWAY_SECONDS
+
+
 class Opened:
     """The questionnaire a man opened with a code that still works, and his draft of it."""
 
     def __init__(self):
         answering = session.get("answering")
-        if not answering:
+        if not answering or _away():
+            session.pop("answering", None)
             if session.get("answered"):
                 abort(redirect(url_for("participant.thanks"), 303))
             abort(to_start(_("To go on, write your code again. The answers you already gave are saved.")))
+        session["answering"] = {**answering, "seen": _now()}  # he is here: the half hour starts again
         try:
             access_codes.check_digest(codes(), answering["digest"])
         except ProgramError as exc:
@@ -246,10 +259,11 @@ def _show(questionnaire, draft, index):
     items = [(q, form[q.name] if q.answerable else None) for q in page.items
              if questionnaire.is_relevant(q, draft.answers)]
     position, total = drafts.progress(questionnaire, draft.answers, index)
+    final = drafts.total_is_final(questionnaire, draft.answers, index)  # else "Part 4 of 7" could become "5 of 6"
     is_last = not any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[index + 1:])
     has_previous = any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[:index])
     return render("participant/page.html", form=form, questionnaire=questionnaire, page=page, items=items,
-                  position=position, total=total, is_last=is_last, has_previous=has_previous,
+                  position=position, total=total, final=final, is_last=is_last, has_previous=has_previous,
                   has_errors=bool(rejected), action=part_url(index))
 
 

@@ -29,6 +29,13 @@ def rule_describer(questionnaire):
 
 
 @bp.app_template_global()
+def who_did(user: str | None) -> str:
+    """Who made a change, as staff read it: the man himself, a command, or a user name."""
+    return {"participant": _("the man himself (his own questionnaire)"), "cli": _("a command on the server")}.get(
+        user or "", user or "")
+
+
+@bp.app_template_global()
 def page_url(number: int) -> str:
     """This address with the filters it has, on another page of its list."""
     args = {**request.args.to_dict(), "pagina": number}
