@@ -51,7 +51,7 @@ from browser import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402  (tests/br
 from playwright.sync_api import Error as PlaywrightError, sync_playwright  # noqa: E402
 from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
-from portal import access_codes, clock, create_app  # noqa: E402
+from portal import access_codes, clock, create_app, groups  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
 from portal.participants import register  # noqa: E402
 from portal.questionnaires import localized  # noqa: E402
@@ -146,6 +146,7 @@ class Portal:
         with self.app.app_context():
             add_site(get_registry(), check_site(SITE, "Centro de Salud", "09", 24))
             add_user(get_registry(), "fac", "facilitator", "bench-password-1", SITE)
+            groups.create(get_site_store(SITE), "2026-A", clock.today(), 24, "fac")
         questionnaire = self.app.extensions["questionnaires"]["intake"]
         self.wsgi = with_bare_forms(self.app, questionnaire, parts=2)
         # part n's first question (the same id on the bare form): its page shows when this is painted

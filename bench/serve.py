@@ -45,7 +45,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
-from portal import access_codes, clock, create_app, storage  # noqa: E402
+from portal import access_codes, clock, create_app, groups, storage  # noqa: E402
 from portal.demo import DEMO_USERS, fill  # noqa: E402
 from portal.participants import register  # noqa: E402
 
@@ -132,9 +132,11 @@ def prepare(instance: Path, men: int) -> list[tuple[str, str, dict]]:
     rng = random.Random(15)
     prepared = []
     with app.app_context():
+        for site in MEN_SITES:
+            groups.create(storage.store_for_site(instance, site), "BENCH", clock.today(), 24, "bench")
         for i in range(men):
             site = MEN_SITES[i % len(MEN_SITES)]
-            man = register(storage.store_for_site(instance, site), site, "2026-B", clock.today(), "bench")
+            man = register(storage.store_for_site(instance, site), site, "BENCH", clock.today(), "bench")
             code, _ = access_codes.issue(access_codes.codes_store(instance), app.secret_key, site=site,
                                          participant_code=man, questionnaire="intake", user="bench")
             raw = fill(questionnaire, rng, {"age": str(rng.randint(18, 70))}, clock.today())

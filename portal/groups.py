@@ -28,7 +28,7 @@ PLANNED_AHEAD = timedelta(days=90)  # a group may be created up to three months 
 def normalise_group(code: str) -> str:
     code = (code or "").strip().upper()
     if not GROUP_CODE_RE.fullmatch(code):
-        raise ProgramError(str(GROUP_CODE_RULE))
+        raise ProgramError(str(GROUP_CODE_RULE), field="group")
     return code
 
 
@@ -82,19 +82,17 @@ def open_codes(snapshot) -> list[str]:
 def create(store: SiteStore, code: str, started_on: date, sessions: int, user: str) -> str:
     """A new group; its code is unique at the site."""
     code = normalise_group(code)
-    problems = []
     if started_on > clock.today() + PLANNED_AHEAD:
-        problems.append(_("The start date is more than three months away. Create the group closer to its start."))
+        raise ProgramError(_("The start date is more than three months away. Create the group closer to its "
+                             "start."), field="started_on")
     if started_on < clock.today() - LATEST:
-        problems.append(_("The start date is more than a year and a half ago."))
+        raise ProgramError(_("The start date is more than a year and a half ago."), field="started_on")
     if not isinstance(sessions, int) or not 1 <= sessions <= 60:
-        problems.append(_("The number of sessions must be between 1 and 60."))
-    if problems:
-        raise ProgramError(" ".join(problems))
+        raise ProgramError(_("The number of sessions must be between 1 and 60."), field="sessions")
 
     def change(tx: Transaction) -> str:
         if tx.with_withdrawn().first("groups", code=code):
-            raise ProgramError(_("The group %(group)s already exists at this site.", group=code))
+            raise ProgramError(_("The group %(group)s already exists at this site.", group=code), field="group")
         tx.insert("groups", {"code": code, "started_on": started_on.isoformat(), "sessions": sessions,
                              "closed_on": None})
         return code
@@ -119,7 +117,7 @@ def existing(tx, group_code: str) -> dict:
     group = tx.first("groups", code=group_code)
     if group is None:
         raise ProgramError(_("The group %(group)s does not exist at this site. Create it first on the Groups page.",
-                             group=group_code))
+                             group=group_code), field="group")
     return group
 
 

@@ -37,15 +37,16 @@ def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: dat
     """Create a man's record in an open group and return his new code."""
     group_code = normalise_group(group_code)
     if enrolled_on > clock.today():
-        raise ProgramError(_("The enrolment date cannot be in the future."))
+        raise ProgramError(_("The enrolment date cannot be in the future."), field="enrolled_on")
 
     def change(tx: Transaction) -> str:
         group = groups.existing(tx, group_code)
         if group.get("closed_on"):
-            raise ProgramError(_("The group %(group)s is closed. Choose an open group.", group=group_code))
+            raise ProgramError(_("The group %(group)s is closed. Choose an open group.", group=group_code),
+                               field="group")
         problems = groups.span_problems(group, enrolled_on)
         if problems:
-            raise ProgramError(" ".join(problems))
+            raise ProgramError(" ".join(problems), field="enrolled_on")
         code = next_participant_code(tx, site_code, enrolled_on.year)
         tx.insert("participants", {"code": code, "group_code": group_code,
                                    "enrolled_on": enrolled_on.isoformat(), "status": "active"})

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from browser import PHONE, axe_violations, no_horizontal_scroll
+from browser import PHONE, axe_violations, no_horizontal_scroll, sign_in
 from conftest import PASSWORDS, add_group
 from portal import clock
 from portal.attendance import save_session
@@ -15,13 +15,6 @@ from portal.registry import add_site, add_user, check_site
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
-
-
-def sign_in(page, base, username, password):
-    page.goto(base + "/entrar")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(password)
-    page.get_by_role("button", name="Iniciar sesión").click()
 
 
 def stand_at(monkeypatch, utc):

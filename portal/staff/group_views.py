@@ -24,7 +24,7 @@ def groups_page(site_code):
             try:
                 code = groups.create(store, form.code.data, form.started_on.data, form.sessions.data, g.user.username)
             except ProgramError as exc:
-                error = field_error(form, exc, {"code": "code", "started_on": "started_on", "sessions": "sessions"})
+                error = field_error(form, exc, {"group": "code", "started_on": "started_on", "sessions": "sessions"})
             else:
                 flash(_("Group %(group)s created. You can now register men in it.", group=code), "success")
                 return redirect(url_for("staff.groups_page", site_code=site_code))
