@@ -82,7 +82,7 @@ def correct_registration(store: SiteStore, code: str, group_code: str, enrolled_
     reason = _reason(reason)
     group_code = normalise_group(group_code)
     if enrolled_on > clock.today():
-        raise ProgramError(_("The enrolment date cannot be in the future."))
+        raise ProgramError(_("The enrolment date cannot be in the future."), field="enrolled_on")
 
     def change(tx: Transaction) -> None:
         participant = _participant(tx, code)
@@ -92,17 +92,17 @@ def correct_registration(store: SiteStore, code: str, group_code: str, enrolled_
         if group_code != participant["group_code"] and group.get("closed_on"):
             raise ProgramError(_("The group %(group)s is closed. Choose an open group.", group=group_code),
                                field="group")
-        problems = consistency.registration_problems(tx, code, enrolled_on.isoformat())
-        problems += groups.span_problems(group, enrolled_on)
+        dated = consistency.registration_problems(tx, code, enrolled_on.isoformat())
+        dated += groups.span_problems(group, enrolled_on)
+        if dated:
+            raise ProgramError(" ".join(dated), field="enrolled_on")
         if group_code != participant["group_code"]:
             marked = sorted(s["number"] for s in tx.find("sessions", group_code=participant["group_code"])
                             if code in s["present"])
             if marked:
-                problems.append(_("He is marked present at sessions %(numbers)s of group %(group)s: correct those "
-                                  "sessions first.", numbers=", ".join(map(str, marked)),
-                                  group=participant["group_code"]))
-        if problems:
-            raise ProgramError(" ".join(problems))
+                raise ProgramError(_("He is marked present at sessions %(numbers)s of group %(group)s: correct "
+                                     "those sessions first.", numbers=", ".join(map(str, marked)),
+                                     group=participant["group_code"]), field="group")
         with tx.action("correct", "participants", code, reason):
             tx.update("participants", participant["doc_id"], {"group_code": group_code,
                                                               "enrolled_on": enrolled_on.isoformat()})

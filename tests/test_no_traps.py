@@ -132,3 +132,13 @@ def test_staff_pages_say_things_in_their_words(app, client):
     assert "Ninguna sesión retirada." in withdrawn and "Ninguno." not in withdrawn
     search = client.get(fac.url("participantes/?codigo=9999")).get_data(as_text=True)
     assert "Ningún hombre coincide con esta búsqueda" in search and "Todavía no hay hombres" not in search
+
+
+def test_a_registration_correction_puts_its_refusal_next_to_the_date(app, client):
+    fac = Facilitator(client)
+    man = fac.register(enrolled_on="2026-11-02")
+    response = fac.post_form(fac.url(f"participantes/{man}/registro"), {
+        "group": "2026-A", "enrolled_on": "2016-11-02", "reason": "Fecha mal copiada"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="enrolled_on-error"' in html and 'href="#enrolled_on"' in html

@@ -88,19 +88,24 @@ def correct_registration(site_code, participant_code):
     values = {"group": request.form.get("group", participant["group_code"]),
               "enrolled_on": request.form.get("enrolled_on", participant["enrolled_on"]),
               "reason": request.form.get("reason", "")}
-    error = None
+    error, errors = None, {}
     if request.method == "POST":
         try:
             corrections.correct_registration(store, participant_code, values["group"],
                                              parse_date(values["enrolled_on"]), values["reason"], g.user.username)
-        except ValueError as exc:  # ProgramError, or a date that does not parse
-            error = str(exc.args[0])
+        except ProgramError as exc:
+            if exc.field in ("group", "enrolled_on", "reason"):
+                errors[exc.field] = str(exc)
+            else:
+                error = str(exc)
+        except ValueError as exc:  # a date that does not parse
+            errors["enrolled_on"] = str(exc.args[0])
         else:
             flash(_("Registration of %(code)s corrected.", code=participant_code), "success")
             return _back_to_man(site_code, participant_code)
     return render_template("staff/correct_registration.html", site=g.site, participant=participant, values=values,
-                           error=error, groups=_groups_to_choose(store.read(), participant["group_code"])), \
-        422 if error else 200
+                           error=error, errors=errors, groups=_groups_to_choose(store.read(), participant["group_code"])), \
+        422 if error or errors else 200
 
 
 def _groups_to_choose(snapshot, current: str) -> list[str]:
