@@ -189,6 +189,8 @@ def build_year(questionnaires: dict[str, Questionnaire]) -> dict[str, dict]:
                     "session_id": f"S{len(records['sessions']) + 1:04d}", "group_code": group, "number": number,
                     "date": held.isoformat(), "venue": venue,
                     "present": sorted(p for p in members[group] if number in attendance[p])})
+        for record in records["groups"]:  # the 2010 groups met for the last time long ago: closed then
+            record["closed_on"] = (groups[record["code"]] + timedelta(weeks=n - 1)).isoformat()
         out[code] = records
     return out
 
