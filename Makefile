@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
-# pango for WeasyPrint (PDFs), fonts for the same look everywhere, chromium and poppler for the tests
-RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# pango for WeasyPrint (PDFs), fonts for the same look everywhere, espeak-ng and ffmpeg for the questionnaires'
+# speech (flask --app portal audio) and recorded voices, chromium and poppler for the tests
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core espeak-ng ffmpeg
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils gettext
 HOST ?= 127.0.0.1
 # the demo (make run) listens on 5000, the production server (make serve) on 8000
@@ -15,6 +16,7 @@ serve: PORT ?= 8000
 
 run: setup system-run
 	$(BIN)/flask --app portal demo --if-empty
+	$(BIN)/flask --app portal audio
 	$(BIN)/flask --app portal freeze
 	@for q in intake exit facilitator_intake facilitator_exit; do $(BIN)/flask --app portal paper $$q >/dev/null || exit 1; done
 	@echo "Portal en http://$(HOST):$(PORT)/  (Ctrl+C para detener)"
@@ -51,6 +53,7 @@ bench: setup
 	$(BIN)/python bench/storage.py
 	$(BIN)/python bench/freeze.py --scale 1
 	$(BIN)/python bench/import_site.py
+	$(BIN)/python bench/audio.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

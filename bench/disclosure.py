@@ -1,21 +1,20 @@
-"""Benchmark of the summary's disclosure control: how much it hides, whether it holds, how long it takes.
+"""Benchmark of the summary's protection of small counts (cell-key perturbation, ``portal/disclosure.py``).
 
-For the demo (19 sites, 2010) and the national scale of ``bench/freeze.py`` (``--scale 1``: 320 sites, five
-years; its data generator is imported, not copied), both rules are run on the same tallies:
+For crafted tiny programmes (four sites in three states, one of 3 men: ``tests/scenarios.py``), the demo (19 sites,
+2010) and the national scale of ``bench/freeze.py`` (``--scale 1``: 320 sites, five years; its data generator is
+imported, not copied), prints:
 
-- before: ``disclosure.publish`` on each table on its own (the rule up to issue 14);
-- after: ``disclosure.publish_linked``, every table together (what ``summarise`` uses).
+- how many true counts from 1 to k-1 the linear-programming attack of ``tests/attack.py`` works out exactly, of how
+  many it tried (a random sample: solving every one takes too long), and how many it narrows to two values;
+- the time of the protection step (``summarise``: sums, cell keys, the table) on tallies already read.
 
-Printed for each: the share of published count cells (men enrolled, attending, active, leaving, answering, paired
-and every breakdown's counts, over every place and period) that are hidden; how many hidden counts from 1 to k-1 the
-linear-programming attack of ``tests/test_disclosure_attack.py`` recovers exactly, out of how many it tried (at
-national scale a random sample of them: solving every one takes too long); and the seconds the suppression takes.
-
-Run: ``.venv/bin/python bench/disclosure.py [--sample 300] [--skip-demo] [--skip-national]``.
+Run: ``.venv/bin/python bench/disclosure.py [--sample 500] [--table-sample 100] [--skip-demo] [--skip-national]
+[--tiny 10]``.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -28,96 +27,104 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from portal import create_app  # noqa: E402
-from portal.db import get_registry  # noqa: E402
-from portal.disclosure import SMALL, WITHHELD, publish, publish_linked  # noqa: E402
-from portal.freeze import read_site  # noqa: E402
-from portal.indicators import combine, finish  # noqa: E402
+from portal.db import get_registry, get_site_store  # noqa: E402
+from portal.freeze.caches import cell_key_secret, read_site  # noqa: E402
+from portal.indicators import combine, finish, from_snapshot, site_tallies  # noqa: E402
 from portal.registry import list_sites  # noqa: E402
 from portal.summary.model import summarise  # noqa: E402
 
-from test_disclosure_attack import attack, count_paths, value_at, worked_out  # noqa: E402
+from attack import COHORT, PUBLISHED_COUNTS, attack, narrowed_to_two, value_at, worked_out  # noqa: E402
+from scenarios import published, tiny_programme  # noqa: E402
 
 K = 5
+READER_WORDS = {"declared": "declared method (k, largest change, exact levels)",
+                "table": "table itself too (the code)"}
 
 
-def site_tallies_of(instance: Path) -> list:
+def instance_tables(instance: Path) -> tuple[list[dict], dict, dict, float]:
+    """(records as indicators.json holds them, parents, truth, seconds of the protection step) of an instance."""
     app = create_app({"INSTANCE_PATH": instance})
     with app.app_context():
-        return [read_site(str(instance), site) for site in list_sites(get_registry())]
-
-
-def tables_of(sites: list) -> tuple[dict, dict]:
-    """Every (scope, period) tally as the summary has it, and each scope's parent."""
-    summary = summarise(sites, K, "bench")
-    parents = {key: scope.parent for key, scope in summary.scopes.items() if scope.periods}
-    members = {key: [s for s in sites if key in ("all", f"state:{s.state}", f"site:{s.code}")] for key in parents}
-    tallies = {(key, period): combine(s.tallies.get(period, Counter()) for s in members[key])
-               for key in parents for period in summary.scopes[key].periods}
-    return tallies, parents
-
-
-def measure(name: str, tallies: dict, parents: dict, sample: int | None) -> None:
+        registry_sites = list_sites(get_registry())
+        secret = cell_key_secret(str(instance))
+        tallied = [read_site(str(instance), site, secret) for site in registry_sites]
+        plain = {s.code: site_tallies(from_snapshot(s.code, s.state, s.sessions, get_site_store(s.code).read()),
+                                      "9999-12-31") for s in registry_sites}
+    start = time.perf_counter()
+    summary = summarise(tallied, K, "bench")
+    records = [{"scope": scope, "period": period, **record.values, **({"exact": True} if record.exact else {})}
+               for (scope, period), record in summary.records.items()]
+    seconds = time.perf_counter() - start
+    parents = {key: scope.parent for key, scope in summary.scopes.items()}
+    members = {key: [s for s in tallied if key in ("all", f"state:{s.state}", f"site:{s.code}")] for key in parents}
     truth = {}
-    for (scope, period), tally in tallies.items():
+    for (scope, period) in summary.records:
+        tally = combine(plain[s.code].get(period, Counter()) for s in members[scope])
         values = finish(tally)
-        for path in count_paths():
-            truth[(scope, period, path)] = value_at(values, path)
-    start = time.perf_counter()
-    before = {key: publish(tally, K) for key, tally in tallies.items()}
-    before_s = time.perf_counter() - start
-    start = time.perf_counter()
-    after = publish_linked(tallies, parents, K)
-    after_s = time.perf_counter() - start
-    cells = len(tallies) * len(count_paths())
-    count_set = set(count_paths())
-    for label, published, seconds in (("before", before, before_s), ("after", after, after_s)):
-        data = {"suppression_k": K, "records": [{"scope": scope, "period": period, **values,
-                                                  "suppressed": list(hidden)}
-                                                 for (scope, period), (values, hidden) in published.items()]}
-        hidden = sum(path in hidden for _values, hidden in published.values() for path in count_paths())
-        shown_small = {(scope, period, path) for (scope, period), (_values, hidden) in published.items()
-                       for path, why in hidden.items() if why == SMALL}
-        withheld = sum(why == WITHHELD for (_values, hidden) in published.values()
-                       for path, why in hidden.items() if path in count_set)
+        truth.update({(scope, period, path): value_at(values, path) for path in PUBLISHED_COUNTS})
+        truth.update({(scope, period, key): tally[key] for key in COHORT.values()})
+        truth[(scope, period, "risk_level.total")] = tally["risk_level."]
+    return records, parents, truth, seconds
+
+
+def report(name: str, records: list[dict], parents: dict, truth: dict, args: argparse.Namespace,
+           seconds: float | None) -> None:
+    small = sum(1 for value in truth.values() if 0 < value < K)
+    took = f"; protection step {seconds:.2f} s" if seconds is not None else ""
+    print(f"{name}: {len(records):,} records, {small:,} true counts from 1 to {K - 1}{took}")
+    for reader in ("declared", "table"):
         start = time.perf_counter()
-        found = attack(data, parents, truth, shown_small, sample)
-        attack_s = time.perf_counter() - start
-        small = sum(1 for (scope, period), (_values, hidden) in published.items() for path in count_paths()
-                    if path in hidden and 0 < truth[(scope, period, path)] < K)
-        tried = f"a random sample of {len(found)} of the {small}" if sample and small > len(found) else \
-            f"all {len(found)}"
-        print(f"{name:9} {label:6}: hidden {hidden:7,} of {cells:8,} count cells ({100 * hidden / cells:5.1f} %); "
-              f"recovered exactly {len(worked_out(found)):5,} of {tried} hidden counts from 1 to {K - 1} "
-              f"(attack {attack_s:5.1f} s); suppression {seconds:5.2f} s; {withheld:,} small counts shown as "
-              f"hidden instead of <{K}")
-        levels = {"country": "all", "states": "state", "sites": "site"}
-        shares = []
-        for level, kind in levels.items():
-            tables = [hidden for (scope, _period), (_values, hidden) in published.items()
-                      if scope.partition(":")[0] == kind]
-            level_hidden = sum(path in hidden for hidden in tables for path in count_paths())
-            shares.append(f"{level} {100 * level_hidden / max(1, len(tables) * len(count_paths())):.1f} %")
-        print(f"{'':9} {'':6}  hidden count cells by level: " + ", ".join(shares))
+        found = attack(records, parents, K, truth, reader=reader,
+                       sample=args.sample if reader == "declared" else args.table_sample)
+        pinned, two = worked_out(found), narrowed_to_two(found)
+        print(f"  reader who knows the {READER_WORDS[reader]}: attacked {len(found):,}: {len(pinned)} worked out "
+              f"exactly, {len(two)} narrowed to two values (attack {time.perf_counter() - start:.0f} s)")
+        for key, ends in sorted(pinned.items())[:3]:
+            print(f"    worked out: {key} = {truth[key]} (range {ends[0]:.2f}..{ends[1]:.2f})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=300, help="hidden small counts attacked at national scale")
-    parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--sample", type=int, default=500, help="small counts attacked per data set")
+    parser.add_argument("--table-sample", type=int, default=100,
+                        help="small counts attacked per large data set by the reader who has the table")
+    parser.add_argument("--tiny", type=int, default=10, help="how many crafted tiny programmes")
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--skip-national", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=ROOT / "instance") as tmp:
-        if not args.skip_demo:
-            demo = Path(tmp) / "demo"
-            app = create_app({"INSTANCE_PATH": demo})
-            result = app.test_cli_runner().invoke(args=["demo"])
-            assert result.exit_code == 0, result.output
-            measure("demo", *tables_of(site_tallies_of(demo)), None)
-        if not args.skip_national:
-            import freeze as freeze_bench  # bench/freeze.py: its data generator
-            national = Path(tmp) / "national"
-            freeze_bench.prepare(national, 1)
-            measure("national", *tables_of(site_tallies_of(national)), args.sample)
+
+    print(f"tiny programmes (4 sites in 3 states, one of 3 men) x {args.tiny}:")
+    for reader in ("declared", "table"):
+        found = pinned = two = 0
+        start = time.perf_counter()
+        for seed in range(args.tiny):
+            records, parents, truth = published(tiny_programme(seed), f"bench secret {seed}".encode())
+            result = attack(records, parents, K, truth, sample=max(1, args.sample // args.tiny), seed=seed,
+                            reader=reader)
+            found += len(result)
+            pinned, two = pinned + len(worked_out(result)), two + len(narrowed_to_two(result))
+        print(f"  reader who knows the {READER_WORDS[reader]}: attacked {found:,} small counts: {pinned} worked "
+              f"out exactly, {two} narrowed to two values ({time.perf_counter() - start:.0f} s)")
+
+    if not args.skip_demo:
+        work = Path(tempfile.mkdtemp(prefix="bench-disclosure-"))
+        try:
+            app = create_app({"INSTANCE_PATH": work / "instance"})
+            assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+            records, parents, truth, _seconds = instance_tables(work / "instance")
+            report("demo", records, parents, truth, args, None)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if not args.skip_national:
+        import freeze as national  # bench/freeze.py's generator
+
+        work = Path(tempfile.mkdtemp(prefix="bench-disclosure-national-"))
+        try:
+            national.prepare(work / "instance", 1)
+            records, parents, truth, seconds = instance_tables(work / "instance")
+            report("national (scale 1)", records, parents, truth, args, seconds)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

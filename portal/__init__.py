@@ -44,21 +44,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # private data: its owner only
     _remove_stale_temporary_files(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path) / "secret_key")
+    from .identity import ensure_portal_id
+
+    ensure_portal_id(app.instance_path)  # made once, with the instance; a backup keeps it
 
     # A definition that does not load stops start-up with a message naming file and field.
     app.extensions["questionnaires"] = load_all(app.config["FORMS_FOLDER"])
 
-    from . import cli, db, errors, i18n, security
+    from . import audio, cli, db, errors, i18n, security
 
     i18n.init_app(app)
     security.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    audio.init_app(app)
 
     from .auth import bp as auth_bp
     from .participant import bp as participant_bp
@@ -80,18 +84,18 @@ def _remove_stale_temporary_files(app: Flask) -> None:
 
 
 def _secret_key(path: Path) -> str:
-    """Read the deployment's secret key, creating it (mode 600) on first start."""
+    """Read the deployment's secret key, creating it (mode 600) on first start, whole or not at all."""
+    from .storage import create_once
+
     try:
-        return path.read_text(encoding="ascii").strip()
+        key = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        pass
+        key = ""
+    if key:
+        return key
     key = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first
+    if path.exists():  # empty: an interrupted start wrote nothing into it
+        path.unlink()
+    if not create_once(path, (key + "\n").encode("ascii")):  # another process created it first
         return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
     return key

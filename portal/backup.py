@@ -1,16 +1,21 @@
 """Backups of a whole instance: ``flask --app portal backup --out FILE.zip`` and ``restore FILE.zip``.
 
-A backup is a zip of every file a deployment owns (the TinyDB stores, ``secret_key`` and
-``config.py``) and a manifest with the SHA-256 of each. Each store is read while holding the
-file lock its writers hold, so it can be taken while the portal runs; each file is then
-consistent in itself (files are read one after another, not at one single moment).
-Left out: lock files, temporary files, ``cache/``, and the sign-ins and guessing counters
+A backup is a zip of every data file a deployment owns (the TinyDB stores, ``secret_key``,
+``portal_id`` and the program's recorded voices in ``recordings/``) and a manifest with the SHA-256 of each. Never
+``config.py`` or any other code: a backup is data, and a file in it that would run (a ``config.py`` added with its
+sum written into the manifest) must never reach the instance folder, where the portal would run it at its next
+start. Each store is read while holding the file lock its writers hold, so it can be taken while the portal runs;
+each file is then consistent in itself (files are read one after another, not at one single moment).
+Left out: lock files, temporary files, ``cache/`` (with the synthetic speech, made again from ``forms/``), and the
+sign-ins and guessing counters
 (``logins.json``, ``throttle.json``): restoring them would reopen sessions that were closed.
 
 A restore checks everything before it writes anything: the manifest, every sum, that no file
-was added or removed, and that every store parses. It only fills an empty instance (one
-without stores or ``config.py``; the ``secret_key`` the portal creates on its first start is
-replaced by the backup's, which the one-time codes need).
+was added or removed, that every file is one of the portal's data files, and that every store
+parses and has the shape the portal reads (``shapes.py``). It only fills an empty instance (one
+without stores; the ``secret_key`` the portal creates on its first start is replaced by the
+backup's, which the one-time codes need), and never while a server holds the instance
+(``storage.instance_in_use``): the server would go on with the old key and files.
 """
 from __future__ import annotations
 
@@ -32,14 +37,17 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext as _, ngettext
 
-from . import PROJECT_ROOT, storage
+from . import PROJECT_ROOT, shapes, storage
+from .audio import recordings
 from .numbers import count
 
 MANIFEST = "backup-manifest.json"
 FORMAT = "portal-backup"
 FORMAT_VERSION = 1
 NOT_BACKED_UP = frozenset({"logins.json", "throttle.json"})  # sessions and counters, not data
-PLAIN_FILES = ("secret_key", "config.py", "portal_id")  # portal_id: who made an export (transfer/manifest.py)
+PLAIN_FILES = ("secret_key", "portal_id")  # portal_id: who made an export (transfer/manifest.py)
+SETTINGS = "config.py"  # backups made before issue 22 held it: it is code, so a restore leaves it out
+PLAIN_RE = {"secret_key": re.compile(r"[0-9a-f]{64}\n?"), "portal_id": re.compile(r"[0-9a-f]{16}\n?")}
 STORE_NAME_RE = re.compile(r"^[a-z0-9_]+\.json$")  # stores at the top of the instance folder
 
 
@@ -62,6 +70,8 @@ def member_allowed(name: str) -> bool:
     if name.startswith("sites/"):
         code = name[len("sites/"):].removesuffix(".json")
         return name.endswith(".json") and storage.SITE_CODE_RE.fullmatch(code) is not None
+    if name.startswith(f"{recordings.FOLDER}/"):
+        return recordings.NAME_RE.fullmatch(name[len(recordings.FOLDER) + 1:]) is not None
     return STORE_NAME_RE.fullmatch(name) is not None and name not in NOT_BACKED_UP
 
 
@@ -70,6 +80,7 @@ def instance_files(instance: Path) -> list[str]:
     names = [p.name for p in sorted(instance.glob("*.json"))]
     names += [f"sites/{p.name}" for p in sorted((instance / "sites").glob("*.json"))]
     names += [name for name in PLAIN_FILES if (instance / name).is_file()]
+    names += [f"{recordings.FOLDER}/{p.name}" for p in sorted((instance / recordings.FOLDER).glob("rec-*.ogg"))]
     return [name for name in names if member_allowed(name)]
 
 
@@ -154,7 +165,8 @@ def read_backup(source: Path) -> tuple[dict, dict[str, bytes]]:
             if MANIFEST not in names:
                 raise BackupError(not_a_backup(source))
             manifest = _manifest(source, zf.read(MANIFEST))
-            files = manifest["files"]
+            files = {name: v for name, v in manifest["files"].items() if name != SETTINGS}
+            names = [name for name in names if name != SETTINGS]
             differ = sorted((set(names) - {MANIFEST}) ^ set(files))
             twice = sorted(name for name, n in Counter(names).items() if n > 1)
             if differ or twice:
@@ -172,8 +184,8 @@ def read_backup(source: Path) -> tuple[dict, dict[str, bytes]]:
 
 def _manifest(source: Path, raw: bytes) -> dict:
     try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        manifest = storage.load_json(raw)
+    except ValueError:
         raise BackupError(not_a_backup(source)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(not_a_backup(source))
@@ -196,13 +208,30 @@ def _checked_member(source: Path, zf: zipfile.ZipFile, name: str, expected) -> b
         raise BackupError(tampered(source, name)) from None
     if hashlib.sha256(raw).hexdigest() != expected.get("sha256"):
         raise BackupError(tampered(source, name))
-    if is_store(name):
-        try:
-            storage.parse(Path(name), raw)
-        except storage.CorruptStoreError as exc:
-            raise BackupError(_("%(name)s in the backup is not valid data (%(problem)s). Nothing was restored.",
-                                name=name, problem=exc.detail)) from None
+    problem = _data_problem(name, raw)
+    if problem:
+        raise BackupError(_("%(name)s in the backup is not valid data (%(problem)s). Nothing was restored.",
+                            name=name, problem=problem))
     return raw
+
+
+def _data_problem(name: str, raw: bytes) -> str | None:
+    """Why a file of a backup is not what the portal would read there (None if it is)."""
+    if name.startswith(f"{recordings.FOLDER}/"):  # a recording the portal made: Ogg, never anything that runs
+        return None if raw.startswith(b"OggS") else _("not an audio recording")
+    if not is_store(name):
+        return None if PLAIN_RE[name].fullmatch(raw.decode("ascii", "replace")) else "?"
+    try:
+        tables = storage.parse(Path(name), raw)
+        check = shapes.check_registry_file if name == "portal.json" else \
+            shapes.check_site_file if name.startswith("sites/") else None
+        if check is not None:
+            check(tables)
+    except storage.CorruptStoreError as exc:
+        return exc.detail
+    except ValueError as exc:  # a record of the wrong shape
+        return str(exc)
+    return None
 
 
 def not_a_backup(source: Path) -> str:
@@ -221,13 +250,17 @@ def data_in(instance: Path) -> list[str]:
 
 
 def restore(instance: Path, source: Path) -> Summary:
+    if storage.instance_in_use(instance):
+        raise BackupError(_("A server is running on the instance %(path)s. Stop it first (sudo systemctl stop "
+                            "portal, or Ctrl+C), then run the restore again. Nothing was restored.", path=instance))
     manifest, contents = read_backup(source)
     present = data_in(instance)
     if present:
         raise BackupError(_("The instance %(path)s already holds data (%(name)s). A backup is restored only into "
                             "an empty instance: stop the portal, move that folder aside, and run the restore again.",
                             path=instance, name=present[0]))
-    (instance / "sites").mkdir(parents=True, exist_ok=True)
+    (instance / "sites").mkdir(mode=0o700, parents=True, exist_ok=True)
+    (instance / recordings.FOLDER).mkdir(mode=0o700, exist_ok=True)
     # The registry last: until it is written, the instance shows no sites and no users.
     for name in sorted(contents, key=lambda n: (n == "portal.json", n)):
         if is_store(name):

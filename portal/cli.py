@@ -341,6 +341,10 @@ def import_command(site_code: str, sync: bool, dry_run: bool, source: str) -> No
             for line in lines:
                 click.echo(line, err=True)
             _fail(_("Problems found: %(n)s. Nothing was imported: correct them and run the import again.", n=count))
+        if outcome.erasures and not dry_run:
+            from .erasing import clear_traces
+
+            clear_traces(current_app.instance_path, site_code, outcome.manifest.erased)
         for line in outcome.lines():
             click.echo(line)
 
@@ -357,7 +361,8 @@ def _import_files(store, site, source: str, mode: str, dry_run: bool):
     with click.progressbar(length=batch.rows, label=label) as bar:
         if dry_run:
             return transfer.preview(store.read(), site, questionnaires, files, mode, batch, bar.update)
-        return transfer.carry_out(store, site, questionnaires, files, mode, "cli", batch, bar.update)
+        # whoever runs commands on the portal's machine is its administrator
+        return transfer.carry_out(store, site, questionnaires, files, mode, "cli", batch, bar.update, may_erase=True)
 
 
 def _existing_site_store(site_code: str):

@@ -261,8 +261,8 @@ def erase_participant_in(tx: Transaction, code: str, reason: str) -> None:
         his |= {(table, r["doc_id"]) for r in every.find(table, participant_code=code)}
     for table, doc_id in his:
         tx.purge(table, doc_id)
-    for qid in ("intake", "exit"):
-        drafts.discard(tx, code, qid)
+    for draft in tx.find(drafts.TABLE, participant_code=code):  # every questionnaire he had started
+        tx.remove(drafts.TABLE, draft["doc_id"])
     _scrub_history(tx, code, his)
     with tx.action("erase", "participants", code, reason):
         tx.insert(ERASED, {"code": code, **_stamp(tx, reason)})

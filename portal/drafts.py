@@ -19,7 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+
 from . import access_codes, storage
+from .participants import ProgramError
 from .questionnaires import Page, Questionnaire
 from .storage import SiteStore, Transaction
 
@@ -107,6 +110,9 @@ def save_part(store: SiteStore, questionnaire: Questionnaire, participant_code: 
 def _save_part(tx, questionnaire, participant_code, index, raw_page, going_back, today) -> int:
     from .responses import add_response  # responses also discard drafts: import here, not at the top
 
+    if tx.first("participants", code=participant_code) is None:
+        # Erased (or withdrawn) since he opened the part: checked in the same write, so no draft outlives him.
+        raise ProgramError(_("That code is not right. Check each letter and number and try again."))
     draft = load(tx, participant_code, questionnaire.id)
     page = questionnaire.pages[index]
     merged = dict(draft.answers)

@@ -12,7 +12,7 @@ from .participant.routes import is_participant_request, render as render_partici
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
 
 
-STORE_KINDS = ("corrupt", "disk_full", "write")
+STORE_KINDS = ("corrupt", "disk_full", "write", "too_large", "busy")
 
 
 def render_error(code: int, kind: str | None = None, **context):
@@ -43,6 +43,19 @@ def init_app(app: Flask) -> None:
     def corrupt_store(error: storage.CorruptStoreError):
         current_app.logger.error("unreadable store: %s", error)
         return render_error(503, "corrupt", filename=error.path.name, record=error.record)
+
+    @app.errorhandler(storage.StoreBusyError)
+    def store_busy(error: storage.StoreBusyError):
+        current_app.logger.warning("file busy, the request was told to try again: %s", error)
+        response = render_error(503, "busy", filename=error.path.name)
+        response = current_app.make_response(response)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(storage.StoreTooLargeError)
+    def store_too_large(error: storage.StoreTooLargeError):
+        current_app.logger.error("write refused, the file would be too large: %s", error)
+        return render_error(503, "too_large", filename=error.path.name, megabytes=error.limit_mb)
 
     @app.errorhandler(storage.StoreWriteError)
     def store_write_failed(error: storage.StoreWriteError):

@@ -49,6 +49,9 @@ def round1(value: Decimal | float | int | None) -> float | None:
 def pct(numerator: int, denominator: int) -> float | None:
     if not denominator:
         return None
+    if type(numerator) is int and type(denominator) is int and numerator >= 0 and denominator > 0:
+        # whole numbers: tenths of a percent rounded half up in integers (the summary computes ~700,000 of them)
+        return ((numerator * 2000 + denominator) // (2 * denominator)) / 10
     return round1(Decimal(numerator) * 100 / Decimal(denominator))
 
 
@@ -87,18 +90,30 @@ def periods_of(day: str | None, only: str | None = None) -> tuple[str, ...]:
     return tuple(p for p in found if p == only) if only else found
 
 
-def site_tallies(site: SiteData, data_as_of: str, only: str | None = None) -> dict[str, Counter]:
+def site_tallies(site: SiteData, data_as_of: str, only: str | None = None, keys=None) -> dict[str, Counter]:
     """One pass over a site's records: the counts and sums behind every indicator, per period.
 
     A tally adds up across sites (a man belongs to one site), so a state's or the
     country's figures are the sum of its sites' tallies; ``finish`` turns a tally
-    into the indicators. ``only`` restricts the work to one period.
+    into the indicators. ``only`` restricts the work to one period. With ``keys``
+    (``disclosure.CellKeys``), each count of men also carries the sum of their keys
+    under ``#name`` (and attendances the sum of their marks' keys), which the
+    summary's protection of small counts needs.
     """
     tallies: dict[str, Counter] = {}
 
     def add(day: str | None, key: str, amount: int = 1) -> None:
         for period in periods_of(day, only):
             tallies.setdefault(period, Counter())[key] += amount
+
+    def count(day: str | None, key: str, code: str, yes: bool = True) -> None:
+        """One man in a count (when ``yes``), with his key."""
+        if yes:
+            add(day, key)
+            if keys is not None:
+                add(day, f"#{key}", keys.man(code))
+        else:
+            add(day, key, 0)
 
     attended: dict[str, int] = {}
     for s in site.sessions:
@@ -107,6 +122,8 @@ def site_tallies(site: SiteData, data_as_of: str, only: str | None = None) -> di
                 attended[code] = attended.get(code, 0) + 1
         add(s["date"], "sessions_held")
         add(s["date"], "attendances", len(s["present"]))
+        if keys is not None:
+            add(s["date"], "#attendances", sum(keys.mark(s.get("session_id") or s["date"], code) for code in s["present"]))
         if s["venue"] != "health_centre":
             add(s["date"], "sessions_outside")
     seen: dict[str, set] = {}
@@ -115,43 +132,45 @@ def site_tallies(site: SiteData, data_as_of: str, only: str | None = None) -> di
             seen.setdefault(period, set()).update(s["present"])
     for period, men in seen.items():
         tallies[period]["active_participants"] += len(men)
+        if keys is not None:
+            tallies[period]["#active_participants"] += sum(keys.man(code) for code in men)
 
     intake_by_man = {r["participant_code"]: r for r in site.responses if r["questionnaire"] == "intake"}
     for r in site.responses:
-        kind, day, answers = r["questionnaire"], r["submitted_on"], r["answers"]
+        kind, day, answers, code = r["questionnaire"], r["submitted_on"], r["answers"], r["participant_code"]
         if kind == "intake":
-            add(day, "enrolled")
+            count(day, "enrolled", code)
             if isinstance(answers.get("age"), (int, float)):
-                add(day, "age_n")
+                count(day, "age_n", code)
                 add(day, "age_sum", answers["age"])
             for name in ("referral_source", "main_reason"):
-                add(day, f"{name}.")
-                add(day, f"{name}.{answers.get(name)}")
-            man = attended.get(r["participant_code"], 0)
-            add(day, "cohort")
+                count(day, f"{name}.", code)
+                count(day, f"{name}.{answers.get(name)}", code)
+            man = attended.get(code, 0)
+            count(day, "cohort", code)
             add(day, "cohort_sessions", man)
-            add(day, "cohort_any", man >= 1)
-            add(day, "cohort_13", man >= SESSIONS_13)
-            add(day, "cohort_over_75", over_75(man, site.sessions_in_program))
+            count(day, "cohort_any", code, man >= 1)
+            count(day, "cohort_13", code, man >= SESSIONS_13)
+            count(day, "cohort_over_75", code, over_75(man, site.sessions_in_program))
         elif kind == "facilitator_intake":
-            add(day, "risk_level.")
-            add(day, f"risk_level.{answers.get('risk_level')}")
+            count(day, "risk_level.", code)
+            count(day, f"risk_level.{answers.get('risk_level')}", code)
         elif kind == "facilitator_exit":
-            add(day, "exits")
-            add(day, "exit_reason.")
-            add(day, f"exit_reason.{answers.get('exit_reason')}")
+            count(day, "exits", code)
+            count(day, "exit_reason.", code)
+            count(day, f"exit_reason.{answers.get('exit_reason')}", code)
         elif kind == "exit":
-            add(day, "exit_questionnaires")
+            count(day, "exit_questionnaires", code)
             if answers.get("strategy_used"):
-                add(day, "strategy_n")
-                add(day, "strategy_yes", answers["strategy_used"] == "yes")
+                count(day, "strategy_n", code)
+                count(day, "strategy_yes", code, answers["strategy_used"] == "yes")
             if answers.get("family_change"):
-                add(day, "family_n")
-                add(day, "family_better", answers["family_change"] == "better")
-            intake = intake_by_man.get(r["participant_code"])
+                count(day, "family_n", code)
+                count(day, "family_better", code, answers["family_change"] == "better")
+            intake = intake_by_man.get(code)
             if intake is not None:
                 before, after = recognition_score(intake["answers"]), recognition_score(answers)
-                add(day, "paired")
+                count(day, "paired", code)
                 add(day, "recognition_intake_sum", before)
                 add(day, "recognition_exit_sum", after)
     return tallies

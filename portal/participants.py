@@ -10,6 +10,7 @@ from datetime import date
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from . import clock, groups
+from .bounds import FIRST_YEAR, before_the_program, no_room_for_a_man
 from .groups import GROUP_CODE_RE, GROUP_CODE_RULE, normalise_group  # noqa: F401  (their old home)
 from .refusals import ProgramError
 from .storage import SiteStore, Transaction
@@ -38,8 +39,13 @@ def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: dat
     group_code = normalise_group(group_code)
     if enrolled_on > clock.today():
         raise ProgramError(_("The enrolment date cannot be in the future."), field="enrolled_on")
+    if enrolled_on.year < FIRST_YEAR:
+        raise ProgramError(before_the_program(enrolled_on), field="enrolled_on")
 
     def change(tx: Transaction) -> str:
+        full = no_room_for_a_man(tx.with_withdrawn().count("participants"))
+        if full:
+            raise ProgramError(full)
         group = groups.existing(tx, group_code)
         if group.get("closed_on"):
             raise ProgramError(_("The group %(group)s is closed. Choose an open group.", group=group_code),

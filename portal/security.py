@@ -15,6 +15,8 @@ csrf = CSRFProtect()
 
 # What a user with a temporary password may still open before choosing his own.
 MAY_WAIT = {"auth.change_password", "auth.logout", "auth.set_language", "static"}
+# Files that hold nothing private, which browsers may keep (each sets its own cache lifetime).
+CACHEABLE = {"static", "participant.clip"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'nonce-{nonce}'; script-src 'self'; "
@@ -37,6 +39,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def load_user():
         clock.use_zone(None)  # a worker thread serves many requests: no site's zone carries over
+        if request.endpoint == "participant.clip":
+            g.user = None  # the same file for everyone: no session read, so no "Vary: Cookie" to spoil its cache
+            return None
         username = session.get("user")
         g.user = get_user(get_registry(), username) if username else None
         if username and g.user is not None and not logins.check(
@@ -61,7 +66,7 @@ def init_app(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"  # Flask-WTF checks the Referer on HTTPS
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if request.endpoint != "static":
+        if request.endpoint not in CACHEABLE:
             # Pages hold private data: never keep them in a shared browser's cache.
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -19,7 +19,7 @@ from flask import Flask
 from flask_babel import force_locale, gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import create_app
+from . import create_app, storage
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -75,6 +75,7 @@ def main() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app, settings = build_app()
+    storage.hold_instance(app.instance_path)  # until it stops: a restore must not swap files under it
     with app.app_context(), force_locale("es"):
         print(_("Portal at http://%(host)s:%(port)s/ (instance %(instance)s). Stop it with Ctrl+C.",
                 host=settings["host"], port=settings["port"], instance=app.instance_path), flush=True)

@@ -13,8 +13,13 @@ Every file is a TinyDB JSON document (``{"table": {"1": {...}}}``). Guarantees:
   eight full rewrites.
 * Reads reuse the parsed content while the file on disk is the one that was
   parsed: a page that only reads costs a ``stat``, not a parse.
+* A write that cannot have its file within ``LOCK_WAIT_SECONDS`` (another process holds
+  it) gives up with ``StoreBusyError``, and once the lock has been awaited ``STUCK_SECONDS``
+  later writers to that file give up at once: a held lock never takes every thread of a
+  server, so other sites never wait for it.
 * A file that does not parse is reported (``CorruptStoreError``) and never
-  overwritten.
+  overwritten. So is a file larger than ``MAX_STORE_BYTES`` (it is not read), and a
+  write that would make one is refused before anything is written (``StoreTooLargeError``).
 * Every write raises the file's revision (``_meta``), so copies can tell newer from older.
 * Every insert, update and delete is appended to the ``_audit`` table in the
   same atomic write as the change itself (drafts of unsent questionnaires
@@ -27,11 +32,13 @@ from __future__ import annotations
 
 import copy
 import errno
+import fcntl
 import json
 import os
 import re
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -51,7 +58,10 @@ META_TABLE = "_meta"  # the file's revision: a number that grows with every writ
 # Drafts (a man's unsent answers), staff sign-ins and guessing counters are not records of the program.
 UNAUDITED_TABLES = frozenset({AUDIT_TABLE, META_TABLE, "drafts", "logins", "throttle", "synced"})  # synced: transfer/syncing.py
 WITHDRAWN = "withdrawn"  # a record entered by mistake: kept, with the reason, but out of every listing
-LOCK_TIMEOUT_SECONDS = 60
+LOCK_TIMEOUT_SECONDS = 60  # a backup or a restore waits this long for a file's lock
+LOCK_WAIT_SECONDS = 5  # a write waits this long for its file, then the request is told to try again
+STUCK_SECONDS = 0.5  # a file whose lock has been awaited this long is stuck: later writers do not queue for it
+MAX_STORE_BYTES = 32 * 1024 * 1024  # a busy site's ten years take about 5 MB; no file may pass this
 LOCK_POLL_SECONDS = 0.005  # how often a waiting process retries the file lock
 
 
@@ -80,6 +90,24 @@ class StoreWriteError(StoreError):
         self.cause = cause
         self.disk_full = cause.errno in (errno.ENOSPC, errno.EDQUOT)
         super().__init__(f"{path}: {cause}")
+
+
+class StoreTooLargeError(StoreError):
+    """The write would make the file larger than ``MAX_STORE_BYTES``; nothing was written."""
+
+    def __init__(self, path: Path, size: int):
+        self.path = Path(path)
+        self.size = size
+        self.limit_mb = MAX_STORE_BYTES // (1024 * 1024)
+        super().__init__(f"{path}: {size} bytes, more than {MAX_STORE_BYTES}")
+
+
+class StoreBusyError(StoreError):
+    """The file's lock could not be had in time (another process holds it); nothing was written."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        super().__init__(f"{path}: busy")
 
 
 class InvalidSiteCode(ValueError):
@@ -138,17 +166,59 @@ def serialise(tables: dict[str, dict[str, dict]], lines: dict | None = None) -> 
     return "".join(parts).encode("utf-8")
 
 
+MAX_NUMBER_CHARACTERS = 40  # a decimal number longer than this in a data file is damage, never data
+
+
+class BoundedJSONError(ValueError):
+    """JSON that passes a bound: nesting deeper than Python's recursion allows, a decimal number too long,
+    NaN or Infinity. (A whole number of more than 4,300 digits is refused by Python itself, as a ValueError.)"""
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        raise BoundedJSONError(f"a number of {len(text)} characters")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise BoundedJSONError("a number too large")
+    return value
+
+
+def _no_constant(name: str):
+    raise BoundedJSONError(f"{name} is not a number")
+
+
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` for every file the portal reads, within bounds: any damage is a ValueError (a
+    ``json.JSONDecodeError``, a ``UnicodeDecodeError``, a ``BoundedJSONError``), never another exception.
+
+    The fast C parser is kept (a site file parses at full speed): whole numbers of more than 4,300 digits are
+    refused by Python, nesting past its recursion limit by the parser (turned into a ``BoundedJSONError``
+    here); how deep a record may nest and how large its numbers may be are then the shapes' business
+    (``shapes.py``)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        return json.loads(text, parse_float=_bounded_float, parse_constant=_no_constant)
+    except RecursionError:
+        raise BoundedJSONError("nested too deep") from None
+
+
 def parse(path: Path, raw: bytes) -> dict[str, dict[str, dict]]:
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = load_json(raw)
     except UnicodeDecodeError as exc:
         raise CorruptStoreError(path, f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise CorruptStoreError(path, f"not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:
+        raise CorruptStoreError(path, f"not valid data ({exc})") from None
     if not isinstance(data, dict) or not all(
         isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()
     ):
         raise CorruptStoreError(path, "not a TinyDB document (tables of documents)")
+    meta = data.get(META_TABLE, {}).get("1")
+    if meta is not None and (not isinstance(meta.get("revision"), int) or isinstance(meta["revision"], bool)):
+        raise CorruptStoreError(path, "the revision (_meta 1) is not a whole number", f"{META_TABLE} 1, revision")
     return data
 
 
@@ -160,6 +230,32 @@ def write_atomically(path: Path, content: bytes, shared: bool = False, durable: 
     a caller that writes many files and then calls ``os.sync()`` once (a reader still never sees half a file)."""
     with writing_atomically(path, shared, durable) as tmp:
         tmp.write(content)
+
+
+def create_once(path: Path, content: bytes) -> bool:
+    """Create ``path`` holding ``content`` if it does not exist yet; False if it did (it is left as it is).
+
+    Whole or not at all: the content is written to a temporary file, fsync'ed, and linked to its name,
+    which fails if another process made the file first. A full disk leaves no file, never an empty one."""
+    folder = Path(path).parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(content)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        try:
+            os.link(tmp_name, path)
+        except FileExistsError:
+            return False
+    finally:
+        os.unlink(tmp_name)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True
 
 
 def write_file(path: Path, content: bytes | str, shared: bool = False) -> None:
@@ -211,6 +307,34 @@ def writing_atomically(path: Path, shared: bool = False, durable: bool = True) -
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+SERVER_LOCK = ".server.lock"  # in the instance folder: held (shared) by every server process of it
+
+
+def hold_instance(instance: Path | str) -> int:
+    """Mark the instance as served by this process, for as long as it lives (the descriptor is kept open).
+
+    A shared lock: several server processes may serve one instance; ``instance_in_use`` sees any of them.
+    """
+    fd = os.open(Path(instance) / SERVER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def instance_in_use(instance: Path | str) -> bool:
+    """Whether a server process holds the instance now."""
+    try:
+        fd = os.open(Path(instance) / SERVER_LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing lets go of a lock it got
+    return False
 
 
 def remove_stale_temporary_files(folder: Path, older_than_seconds: float = 600) -> list[Path]:
@@ -492,6 +616,7 @@ class SiteStore:
         self._changed = threading.Condition()  # guards the queue and the committing flag
         self._committing = False
         self._queue: list[_Pending] = []
+        self._awaiting_lock_since: float | None = None  # when the committing thread began to wait for the file
         self._lines: dict = {}  # (table, id) -> (document, encoded line) of the last write
         self.parse_count = 0  # how many times the file was parsed (for tests/bench)
         self.write_count = 0  # how many files were written
@@ -520,6 +645,8 @@ class SiteStore:
             fd = os.open(self.path, os.O_RDONLY)
             try:
                 fst = os.fstat(fd)
+                if fst.st_size > MAX_STORE_BYTES:  # never read into memory
+                    raise CorruptStoreError(self.path, f"larger than {MAX_STORE_BYTES // (1024 * 1024)} MB")
                 raw = _read_all(fd)
                 tables = parse(self.path, raw)
                 if self.check is not None:
@@ -551,33 +678,52 @@ class SiteStore:
 
         If ``fn`` raises, its changes are undone and the exception is raised
         here; other writers in the same batch are not affected. When this
-        returns, the change is on disk (fsync'ed).
+        returns, the change is on disk (fsync'ed). ``StoreBusyError`` (nothing
+        written) if the file cannot be had within ``LOCK_WAIT_SECONDS``.
         """
         pending = _Pending(fn, user)
         batch = None
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
         with self._changed:
+            if self._stuck():
+                raise StoreBusyError(self.path)
             self._queue.append(pending)
             # Wait while another thread commits; it may take this change with it.
             while self._committing and not pending.done:
-                self._changed.wait()
+                self._changed.wait(timeout=STUCK_SECONDS / 2)
+                if pending in self._queue and (self._stuck() or time.monotonic() > deadline):
+                    self._queue.remove(pending)  # not taken by a batch: leave without a trace
+                    raise StoreBusyError(self.path)
             if not pending.done:  # lead the next batch: everything queued so far
                 self._committing = True
                 batch, self._queue = self._queue, []
         if batch is not None:
             try:
-                self._commit(batch)
+                self._commit(batch, deadline)
             finally:
                 with self._changed:
                     self._committing = False
+                    self._awaiting_lock_since = None
                     self._changed.notify_all()
         if pending.error is not None:
             raise pending.error
         return pending.result
 
-    def _commit(self, batch: list[_Pending]) -> None:
+    def _stuck(self) -> bool:
+        """Whether the committing thread has awaited the file's lock too long already (call with the lock)."""
+        since = self._awaiting_lock_since
+        return since is not None and time.monotonic() - since > STUCK_SECONDS
+
+    def _commit(self, batch: list[_Pending], deadline: float) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_SECONDS, poll_interval=LOCK_POLL_SECONDS):
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with self._changed:
+                self._awaiting_lock_since = time.monotonic()
+            lock = FileLock(str(self.lock_path), timeout=max(0.0, deadline - time.monotonic()),
+                            poll_interval=LOCK_POLL_SECONDS)
+            with lock:
+                with self._changed:
+                    self._awaiting_lock_since = None
                 committed = self._current()
                 tx = Transaction(dict(committed), None)
                 for pending in batch:
@@ -591,20 +737,20 @@ class SiteStore:
                 if tx.changed:
                     tx._bump_revision()
                     content = serialise(tx._tables, self._lines)
+                    if len(content) > MAX_STORE_BYTES:
+                        self._lines.clear()
+                        self._fail(batch, StoreTooLargeError(self.path, len(content)))
+                        return
                     try:
                         write_atomically(self.path, content)
                     except OSError as exc:
                         self._lines.clear()  # they describe content that was not written
-                        error = StoreWriteError(self.path, exc)
-                        for pending in batch:
-                            if pending.error is None:
-                                pending.error = error
-                                pending.result = None
+                        self._fail(batch, StoreWriteError(self.path, exc))
                         return
                     self.write_count += 1
                     self._adopt(tx._tables)
         except Timeout:
-            error = StoreWriteError(self.path, OSError(errno.EBUSY, "lock timeout"))
+            error = StoreBusyError(self.path)
             for pending in batch:
                 pending.error = pending.error or error
         except BaseException as exc:
@@ -616,6 +762,14 @@ class SiteStore:
         finally:
             for pending in batch:
                 pending.done = True
+
+    @staticmethod
+    def _fail(batch: list[_Pending], error: StoreError) -> None:
+        """Nothing of the batch was written: each change that had succeeded gets ``error``."""
+        for pending in batch:
+            if pending.error is None:
+                pending.error = error
+                pending.result = None
 
     def _adopt(self, tables: dict) -> None:
         """Trust what we just wrote as the cache, without parsing it again."""

@@ -45,6 +45,25 @@ def add_group(site, code, started_on=GROUP_START, sessions=24):
                                                 "closed_on": None}), user="test")
 
 
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory):
+    """The synthetic clips of every participant text (and the practice page), made once for the whole run."""
+    from portal.audio.synth import build
+
+    folder = tmp_path_factory.mktemp("speech")
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path_factory.mktemp("speech-instance"),
+                      "AUDIO_FOLDER": folder})
+    build(folder, app.extensions["audio"].all_texts())
+    return folder
+
+
+@pytest.fixture
+def spoken(app, speech):
+    """The test portal with its questionnaires' speech (the clips made once for the run)."""
+    app.extensions["audio"].synthetic = speech
+    return app
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -211,3 +211,65 @@ def test_backup_taken_while_another_process_writes_is_consistent(app, tmp_path):
     (tmp_path / "final.zip").write_bytes(final)
     assert len(storage.parse(tmp_path, backup.read_backup(tmp_path / "final.zip")[1]["sites/SITE-A.json"])
                ["participants"]) == writes
+
+
+def resummed(source, target, change):
+    """A backup changed as an attacker would: ``change(files)`` edits the members, and the manifest's sums and
+    sizes are written again to match."""
+    import json
+
+    with zipfile.ZipFile(source) as zin:
+        files = {name: zin.read(name) for name in zin.namelist() if name != backup.MANIFEST}
+        manifest = json.loads(zin.read(backup.MANIFEST))
+    change(files)
+    manifest["files"] = {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                         for name, data in files.items()}
+    with zipfile.ZipFile(target, "w") as zout:
+        for name, data in files.items():
+            zout.writestr(name, data)
+        zout.writestr(backup.MANIFEST, json.dumps(manifest))
+    return target
+
+
+def test_a_backup_carrying_code_restores_the_data_and_never_the_code(demo_backup, tmp_path):
+    """Issue 22: a config.py added to a backup with its sum and size in the manifest would run at the next start
+    of any command."""
+    def add_code(files):
+        files["config.py"] = b"import os\nos.system('touch /tmp/pwned')\n"
+
+    changed = resummed(demo_backup, tmp_path / "con-codigo.zip", add_code)
+    instance = tmp_path / "instance"
+    result = flask_cli(instance, "restore", changed)
+    assert result.exit_code == 0, result.output
+    assert not (instance / "config.py").exists()
+    assert (instance / "sites" / "CDMX-IZT.json").exists()
+
+
+def test_a_backup_with_a_store_of_the_wrong_shape_is_refused_even_with_its_sums_right(demo_backup, tmp_path):
+    def wrong_shape(files):
+        files["sites/CDMX-IZT.json"] = files["sites/CDMX-IZT.json"].replace(b'"group_code": "', b'"group_code": 7, "x": "', 1)
+
+    changed = resummed(demo_backup, tmp_path / "forma.zip", wrong_shape)
+    instance = tmp_path / "instance"
+    make_app(instance)
+    before = files_of(instance)
+    result = flask_cli(instance, "restore", changed)
+    assert result.exit_code != 0 and "sites/CDMX-IZT.json" in result.output and "group_code" in result.output, \
+        result.output
+    assert files_of(instance) == before
+
+
+def test_restore_refuses_while_a_server_holds_the_instance(demo_backup, tmp_path):
+    import os
+
+    instance = tmp_path / "instance"
+    make_app(instance)
+    held = storage.hold_instance(instance)  # what python -m portal.serve does when it starts
+    try:
+        before = files_of(instance)
+        result = flask_cli(instance, "restore", demo_backup)
+        assert result.exit_code != 0 and "servidor" in result.output, result.output
+        assert files_of(instance) == before
+    finally:
+        os.close(held)
+    assert flask_cli(instance, "restore", demo_backup).exit_code == 0  # stopped: now it may

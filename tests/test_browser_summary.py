@@ -193,7 +193,7 @@ def test_the_site_opens_from_disk_in_chromium_without_network_or_errors(chromium
     with page.expect_navigation():
         page.get_by_role("link", name="indicators.json").click()
     assert page.url == watch.url("data/indicators.json")
-    assert '"suppression_k": 5' in page.locator("body").inner_text()
+    assert '"max_change": 2' in page.locator("body").inner_text()
     page.goto(watch.url("index.html"))
     with page.expect_download() as download:
         page.get_by_role("link", name="indicators.csv").click()
@@ -209,7 +209,7 @@ def test_the_site_opens_from_disk_in_chromium_without_network_or_errors(chromium
              (page.locator("nav.periods a").first, r"/sitio-[A-Z0-9-]+/2010\.html"),
              (page.locator("nav.crumbs a").last, r"/sitio-[A-Z0-9-]+/index\.html"),
              (page.get_by_role("link", name="Cómo se hacen las cifras").first, r"/metodologia\.html"),
-             (page.get_by_role("link", name="Todos los sitios").first, r"/resumen/index\.html")]
+             (page.get_by_role("link", name="Todo el país").first, r"/resumen/index\.html")]
     for target, where in steps:
         target.click()
         page.wait_for_load_state()

@@ -17,7 +17,13 @@ def test_every_site_for_a_month_with_the_sheet_printed(app, tmp_path):
     page = coord.client.get("/coordinacion/?mes=noviembre 2026").get_data(as_text=True)
     assert "Todos los sitios en Noviembre de 2026" in page and "SITE-A" in page and "SITE-B" in page
     assert page.count("todavía no") >= 2  # no sheet printed yet
+    before = (tmp_path / "instance" / "sites" / "SITE-A.json").read_bytes()
     assert fac.client.get(fac.url("hoja-mensual?mes=2026-11")).status_code == 200
+    assert (tmp_path / "instance" / "sites" / "SITE-A.json").read_bytes() == before  # a GET changes nothing
+    assert "sí, el" not in coord.client.get("/coordinacion/?mes=2026-11").get_data(as_text=True)
+    home = fac.client.get(fac.url())
+    sheet = fac.client.post(fac.url("hoja-mensual"), data={"mes": "2026-11", "csrf_token": csrf_token(home)})
+    assert sheet.status_code == 200 and sheet.headers["Content-Type"] == "application/pdf"
     page = coord.client.get("/coordinacion/?mes=2026-11").get_data(as_text=True)
     assert "sí, el" in page
     odd = coord.client.get("/coordinacion/?mes=2026-13")

@@ -1,3 +1,4 @@
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -7,16 +8,24 @@ from .. import logins
 from ..db import get_registry
 from ..registry import Deactivated, RegistryError, authenticate, set_password
 from ..security import login_required
-from ..throttle import Throttle, throttle_store
+from ..throttle import Door, Throttle, throttle_store
 from . import bp
 from .forms import LoginForm, PasswordForm
 
 
-def login_throttles() -> tuple[Throttle, Throttle]:
-    """Wrong passwords: 5 in 15 minutes from one address for one user name, 20 for one user name
-    from anywhere (several addresses guessing one account)."""
+LOGIN_LIMITS = {"pair": 5, "address": 30, "user": 20}  # wrong passwords in 15 minutes
+LOGIN_WINDOW = 15 * 60
+
+
+def login_door(address: str, username: str) -> tuple[Door, list, list, tuple]:
+    """Wrong passwords: 5 in 15 minutes from one address for one user name, 30 from one address across all user
+    names (a spray), both refused; 20 for one user name from anywhere (several addresses guessing one account):
+    an address that has failed is refused, any other slowed down, so the owner is never locked out."""
     store = throttle_store(current_app.instance_path)
-    return Throttle(store, "login", 5, 15 * 60), Throttle(store, "login-user", 20, 15 * 60)
+    pair = (Throttle(store, "login", LOGIN_LIMITS["pair"], LOGIN_WINDOW), f"{address}|{username}")
+    by_address = (Throttle(store, "login-address", LOGIN_LIMITS["address"], LOGIN_WINDOW), address)
+    by_user = (Throttle(store, "login-user", LOGIN_LIMITS["user"], LOGIN_WINDOW), username)
+    return Door(store), [pair, by_address], [by_user], by_address
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -50,24 +59,25 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        username = form.username.data.strip().lower()
-        keys = (f"{request.remote_addr}|{username}", username)
-        waits = [t.wait_seconds(k) for t, k in zip(login_throttles(), keys)]
-        if max(waits):
+        username = form.username.data.strip().lower()[:200]
+        door, strict, soft, clean = login_door(request.remote_addr or "", username)
+        claim = door.claim(strict, soft, clean)  # checked and counted in one write
+        if claim.wait:
             error = ngettext("Too many failed attempts. Wait %(num)s minute and try again.",
                              "Too many failed attempts. Wait %(num)s minutes and try again.",
-                             max(1, round(max(waits) / 60)))
+                             max(1, round(claim.wait / 60)))
         else:
+            if claim.slowed:  # someone else is guessing this account from other addresses
+                time.sleep(current_app.config.get("LOGIN_SLOW_SECONDS", 2))
             try:
                 user = authenticate(get_registry(), form.username.data, form.password.data)
-            except Deactivated as exc:
+            except Deactivated as exc:  # his right password: not a guess
+                door.succeeded(claim)
                 return render_template("auth/login.html", form=form, error=str(exc)), 403
             if user is None:
-                for throttle, key in zip(login_throttles(), keys):
-                    throttle.failed(key)
                 error = _("The user name or the password is not right.")
             else:
-                login_throttles()[0].reset(keys[0])
+                door.succeeded(claim)
                 _fresh_session()
                 session.permanent = True
                 session["user"] = user.username

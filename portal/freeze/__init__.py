@@ -1,7 +1,7 @@
 """``flask --app portal freeze``: the coordinators' static summary site, its data files and its zip.
 
 Steps: each site's tallies (cached per site file, so only changed sites are read again: ``caches``), summed to
-states and the country and suppressed (``summary.model``); the pages frozen with Frozen-Flask from an app that
+states and the country, their small counts protected (``summary.model``, ``disclosure``); the pages frozen with Frozen-Flask from an app that
 holds the summary blueprint alone (``pages``: a page whose content did not change is not rendered again);
 ``data/indicators.json``, ``data/indicators.csv`` and the ``SHA256SUMS`` manifest (``datafiles``); one zip beside
 the folder (``zipper``). Every file is written through ``storage.write_atomically`` or its streaming variant.
@@ -17,8 +17,7 @@ from typing import Callable
 
 from ..registry import Site
 from ..summary.model import only_state, summarise
-from .caches import (StoredRecord, code_version, load_memo, load_records, read_site, read_sites,  # noqa: F401
-                     save_memo, save_records)
+from .caches import code_version, load_records, read_site, read_sites, save_records  # noqa: F401
 from .datafiles import MANIFEST, EarlierData, edited_files, scope_pieces, site_files, write_data_files, write_manifest
 from .pages import PACKAGE, changed_pages, create_summary_app, freeze_pages, page_list, page_path, remove_stale
 from .zipper import write_zip
@@ -43,7 +42,7 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
           progress: Callable[[str, int, int], None] | None = None, generated_at: str | None = None,
           state: str | None = None) -> Report:
     """Build (or bring up to date) the summary site in ``out`` and its zip beside it; with ``state``, that state's
-    own summary (``summary.model.only_state``), suppressed exactly as the whole one."""
+    own summary (``summary.model.only_state``), its figures exactly those of the whole one."""
     progress = progress or (lambda stage, done, total: None)
     out = Path(out)
     check_destination(out)
@@ -68,24 +67,17 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     zip_index = cache / "outputs" / f"{output_key}.zip.json"
     earlier, layout = load_records(records_file, version)
     earlier_data = EarlierData.read(out, layout, stamps_file) if earlier else None
-    if earlier_data is None:  # its records are read back from the data files: without them nothing is kept
+    if earlier_data is None:  # a place's records are copied from the data files: without them nothing is kept
         earlier = {}
-    memo_file = cache / "suppression.pickle"  # sums and the search of hidden cells (any output folder)
-    memo = load_memo(memo_file, version)
-    summary = summarise(tallies, k, generated_at,
-                        reuse={key: (digest, {p: StoredRecord(hidden, earlier_data, key, i)
-                                              for i, (p, hidden) in enumerate(periods.items())})
-                               for key, (digest, periods) in earlier.items()}, memo=memo)
-    save_memo(memo_file, version, memo)
+    summary = summarise(tallies, k, generated_at)
     if state is not None:
         summary = only_state(summary, state)
-    pieces = scope_pieces(summary, earlier_data)
+    pieces = scope_pieces(summary, earlier_data, earlier)
     lap("indicators")
 
     app = create_summary_app(summary, questionnaires, out)
     existing = set(site_files(out))
-    pages = changed_pages(summary, {key: digest for key, (digest, _p) in earlier.items()}, existing,
-                          edited_files(out, stamps_file, existing))
+    pages = changed_pages(summary, earlier, existing, edited_files(out, stamps_file, existing))
     lap("changes")
     done = iter(range(1, len(pages) + 1))
     freeze_pages(app, pages, lambda: progress("pages", next(done, len(pages)), len(pages)))

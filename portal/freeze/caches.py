@@ -1,10 +1,9 @@
 """The freeze's memory between builds, so that a rebuild redoes only what changed.
 
-- each site's tallies, under its file's size, time and inode (``read_sites``);
-- the records of the last build into an output folder: what each hides, and where each place's records lie in
-  that build's data files, which a rebuild copies from (``load_records``, ``datafiles.EarlierData``);
-- the sums of states and the country, and the suppression's search of hidden cells, year by year (``load_memo``;
-  ``summary.model.summarise``, ``disclosure.publish_linked``).
+- each site's tallies (with its men's cell keys added up), under its file's size, time and inode
+  (``read_sites``);
+- the places of the last build into an output folder: each one's digest, and where its records lie in that
+  build's data files, which a rebuild copies from (``load_records``, ``datafiles.EarlierData``).
 
 Everything is kept under ``code_version``: a change to the code, templates, translations or questionnaires that
 shape the output starts afresh. Files live in ``instance/cache/freeze/`` and are written atomically.
@@ -20,10 +19,11 @@ from pathlib import Path
 from typing import Callable
 
 from .. import TRANSLATIONS_FOLDER
+from ..disclosure import CellKeys, secret_for
 from ..indicators import SiteData, site_tallies
 from ..registry import Site
 from ..storage import CorruptStoreError, site_path, store_for_site, write_file, writing_atomically
-from ..summary.model import Record, SiteTallies, Summary, tally_digest
+from ..summary.model import SiteTallies, Summary
 
 PACKAGE = Path(__file__).resolve().parent.parent
 FAR_FUTURE = "9999-12-31"  # tallies count every attendance; no session is dated after the data's date
@@ -50,8 +50,15 @@ def code_version(questionnaires: dict | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_site(instance_path: str, site: Site) -> SiteTallies:
-    """Tally one site's records (the only place the freeze reads a site's file)."""
+def cell_key_secret(instance_path: str) -> bytes:
+    """The secret the men's cell keys are made from (``disclosure.CellKeys``): derived from the portal's own
+    ``secret_key``, which the instance and its backups keep and nothing publishes."""
+    return secret_for((Path(instance_path) / "secret_key").read_bytes().strip())
+
+
+def read_site(instance_path: str, site: Site, secret: bytes | None = None) -> SiteTallies:
+    """Tally one site's records, with its men's cell keys (the only place the freeze reads a site's file)."""
+    secret = cell_key_secret(instance_path) if secret is None else secret
     store = store_for_site(instance_path, site.code)
     try:
         snapshot = store.read()
@@ -61,7 +68,8 @@ def read_site(instance_path: str, site: Site) -> SiteTallies:
         store.close()
     days = [p["enrolled_on"] for p in data.participants] + [s["date"] for s in data.sessions] + \
         [r["submitted_on"] for r in data.responses]
-    return SiteTallies(site.code, site.name, site.state, site_tallies(data, FAR_FUTURE),
+    return SiteTallies(site.code, site.name, site.state,
+                       site_tallies(data, FAR_FUTURE, keys=CellKeys(secret, site.code)),
                        min(days, default=None), max(days, default=None))
 
 
@@ -74,33 +82,35 @@ def read_sites(instance_path: str, sites: list[Site], cache: Path, version: str,
     """
     found: dict[str, SiteTallies] = {}
     keys: dict[str, list] = {}
+    secret = cell_key_secret(instance_path)
+    fingerprint = hashlib.sha256(b"fingerprint" + secret).hexdigest()[:16]  # a new secret, new tallies
     for site in sites:
         path = site_path(instance_path, site.code)
         try:
             st = path.stat()
-            keys[site.code] = [st.st_size, st.st_mtime_ns, st.st_ino, site.name, site.state, site.sessions, version]
+            keys[site.code] = [st.st_size, st.st_mtime_ns, st.st_ino, site.name, site.state, site.sessions, version,
+                               fingerprint]
         except FileNotFoundError:
-            keys[site.code] = [None, site.name, site.state, site.sessions, version]
+            keys[site.code] = [None, site.name, site.state, site.sessions, version, fingerprint]
         try:
             saved = json.loads((cache / "sites" / f"{site.code}.json").read_text(encoding="utf-8"))
             if saved["key"] == keys[site.code]:
                 found[site.code] = SiteTallies(site.code, site.name, site.state,
                                                {p: Counter(t) for p, t in saved["tallies"].items()},
-                                               saved["first_day"], saved["last_day"], digests=saved["digests"])
+                                               saved["first_day"], saved["last_day"])
                 tick()
         except (OSError, ValueError, KeyError):
             pass
     stale = [site for site in sites if site.code not in found]
     skipped = []
-    for site, tallies in zip(stale, _read_all(instance_path, stale, tick, workers)):
+    for site, tallies in zip(stale, _read_all(instance_path, secret, stale, tick, workers)):
         if isinstance(tallies, str):  # left out, and said: the rest of the summary is built
             skipped.append((site.code, tallies))
             continue
         found[site.code] = tallies
-        tallies.digests = {period: tally_digest(tally) for period, tally in tallies.tallies.items()}
         write_file(cache / "sites" / f"{site.code}.json",
                    json.dumps({"key": keys[site.code], "tallies": tallies.tallies, "first_day": tallies.first_day,
-                               "last_day": tallies.last_day, "digests": tallies.digests}))
+                               "last_day": tallies.last_day}))
     result = []
     for site in sites:
         if site.code in found:
@@ -109,29 +119,29 @@ def read_sites(instance_path: str, sites: list[Site], cache: Path, version: str,
     return result, len(stale) - len(skipped), skipped
 
 
-def _read_or_say(instance_path: str, site: Site) -> SiteTallies | str:
+def _read_or_say(instance_path: str, secret: bytes, site: Site) -> SiteTallies | str:
     """A site's tallies, or what is wrong with its file."""
     try:
-        return read_site(instance_path, site)
+        return read_site(instance_path, site, secret)
     except CorruptStoreError as exc:
         return exc.record or exc.detail
 
 
-_FORKED: list = []  # the instance path a forked reader works in (it comes with the fork)
+_FORKED: list = []  # the instance path and secret a forked reader works with (they come with the fork)
 
 
 def _read_forked(site: Site) -> SiteTallies | str:
-    return _read_or_say(_FORKED[0], site)
+    return _read_or_say(*_FORKED, site)
 
 
-def _read_all(instance_path: str, sites: list[Site], tick: Callable[[], None], workers: int) -> list:
+def _read_all(instance_path: str, secret: bytes, sites: list[Site], tick: Callable[[], None], workers: int) -> list:
     if workers < 2 or len(sites) < 20 or "fork" not in multiprocessing.get_all_start_methods():
         done = []
         for site in sites:
-            done.append(_read_or_say(instance_path, site))
+            done.append(_read_or_say(instance_path, secret, site))
             tick()
         return done
-    _FORKED[:] = [instance_path]
+    _FORKED[:] = [instance_path, secret]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             done = []
@@ -143,26 +153,8 @@ def _read_all(instance_path: str, sites: list[Site], tick: Callable[[], None], w
         _FORKED.clear()
 
 
-class StoredRecord(Record):
-    """A record kept from the last build: its figures are read back from its JSON line in the earlier
-    ``data/indicators.json`` (``datafiles.EarlierData``) only when a page needs them."""
-
-    def __init__(self, hidden: dict[str, str], earlier, scope: str, index: int):
-        self.hidden, self.earlier, self.scope, self.index, self._values = hidden, earlier, scope, index, None
-
-    @property
-    def values(self) -> dict:
-        if self._values is None:
-            values = json.loads(self.earlier.line(self.scope, self.index))
-            for key in ("scope", "period", "suppressed"):
-                del values[key]
-            self._values = values
-        return self._values
-
-
 def load_records(path: Path, version: str) -> tuple[dict, dict]:
-    """(scope -> (digest, {period: hidden}), where each scope lies in the data files) of the last build into the
-    same folder."""
+    """(scope -> its digest, where each scope lies in the data files) of the last build into the same folder."""
     try:
         with open(path, "rb") as fh:
             saved = pickle.load(fh)
@@ -174,23 +166,8 @@ def load_records(path: Path, version: str) -> tuple[dict, dict]:
 
 
 def save_records(path: Path, version: str, summary: Summary, layout: dict) -> None:
-    scopes = {key: (scope.digest, {p: summary.records[(key, p)].hidden for p in scope.periods})
-              for key, scope in summary.scopes.items()}
+    scopes = {key: scope.digest for key, scope in summary.scopes.items()}
     _write_pickle(path, {"version": version, "scopes": scopes, "layout": layout})
-
-
-def load_memo(path: Path, version: str) -> dict:
-    """The suppression's memory from the last build (``disclosure.publish_linked``), or an empty one."""
-    try:
-        with open(path, "rb") as fh:
-            saved = pickle.load(fh)
-        return saved["memo"] if saved.get("version") == version and isinstance(saved.get("memo"), dict) else {}
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def save_memo(path: Path, version: str, memo: dict) -> None:
-    _write_pickle(path, {"version": version, "memo": memo})
 
 
 def _write_pickle(path: Path, data: dict) -> None:

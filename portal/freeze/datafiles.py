@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from ..disclosure import flatten
+from ..disclosure import declaration, flatten
 from ..storage import write_file
 from ..summary.model import Record, Summary
 
@@ -22,11 +22,13 @@ _CSV_HEAD = b"scope,period,key,value,suppressed\n"
 
 def record_texts(key: str, period: str, record: Record) -> tuple[str, str]:
     """(JSON line, CSV rows) of one published record."""
-    line = json.dumps({"scope": key, "period": period, **record.values, "suppressed": list(record.hidden)},
+    exact = {"exact": True} if record.exact else {}
+    line = json.dumps({"scope": key, "period": period, **record.values, "suppressed": record.withheld, **exact},
                       ensure_ascii=False)
     # scope, period and keys are plain [a-z0-9_:.-] and values numbers: no CSV quoting is ever needed
+    withheld = set(record.withheld)
     rows = "".join(f"{key},{period},{path},{'' if value is None else value},"
-                   f"{'true' if path in record.hidden else 'false'}\n" for path, value in flatten(record.values))
+                   f"{'true' if path in withheld else 'false'}\n" for path, value in flatten(record.values))
     return line, rows
 
 
@@ -35,7 +37,7 @@ class EarlierData:
     records lie in them), so that a rebuild copies the records it keeps instead of writing them out again."""
 
     def __init__(self, files: dict[str, bytes], layout: dict[str, dict[str, tuple[int, int]]]) -> None:
-        self.files, self.layout, self._lines = files, layout, {}
+        self.files, self.layout = files, layout
 
     @classmethod
     def read(cls, folder: Path, layout: dict, known_file: Path) -> EarlierData | None:
@@ -54,20 +56,15 @@ class EarlierData:
         where = self.layout[rel].get(scope)
         return None if where is None else self.files[rel][where[0]:where[0] + where[1]]
 
-    def line(self, scope: str, index: int) -> str:
-        """The JSON line of a scope's record (its periods in order)."""
-        if scope not in self._lines:
-            self._lines[scope] = self.piece(JSON, scope).decode("utf-8").split(",\n")
-        return self._lines[scope][index]
 
-
-def scope_pieces(summary: Summary, earlier: EarlierData | None) -> dict[str, tuple[bytes, bytes]]:
-    """Each scope's records as (JSON lines, CSV rows): copied from the earlier files where the scope's records
-    are those of the last build (``caches.StoredRecord``), written out otherwise."""
+def scope_pieces(summary: Summary, earlier: EarlierData | None, digests: dict[str, str]) \
+        -> dict[str, tuple[bytes, bytes]]:
+    """Each scope's records as (JSON lines, CSV rows): copied from the earlier files where the scope's digest is
+    that of the last build (``digests``: the same men, the same figures), written out otherwise."""
     pieces = {}
     for key, scope in summary.scopes.items():
         records = [summary.records[(key, period)] for period in scope.periods]
-        if earlier is not None and records and all(getattr(r, "earlier", None) is earlier for r in records):
+        if earlier is not None and records and digests.get(key) == scope.digest:
             json_piece, csv_piece = earlier.piece(JSON, key), earlier.piece(CSV, key)
             if json_piece is not None and csv_piece is not None:
                 pieces[key] = (json_piece, csv_piece)
@@ -83,7 +80,7 @@ def write_data_files(folder: Path, summary: Summary, pieces: dict[str, tuple[byt
     """``data/indicators.json`` and ``data/indicators.csv`` from each scope's pieces: (each file as the list of
     pieces it was joined from, for the zip; where each scope's records lie in each file, for the next build)."""
     head = json.dumps({"generated_at": summary.generated_at, "data_as_of": summary.data_as_of,
-                       "suppression_k": summary.k}, ensure_ascii=False)[:-1] + ', "records": [\n'
+                       "disclosure": declaration(summary.k)}, ensure_ascii=False)[:-1] + ', "records": [\n'
     segments: dict[str, list[bytes]] = {JSON: [head.encode("utf-8")], CSV: [_CSV_HEAD]}
     layout: dict[str, dict[str, tuple[int, int]]] = {JSON: {}, CSV: {}}
     ends = {JSON: len(segments[JSON][0]), CSV: len(_CSV_HEAD)}

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("participant", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import audio_views, routes  # noqa: E402,F401

@@ -24,8 +24,10 @@ from ..participants import ProgramError
 from ..questionnaire_form import form_class
 from ..registry import get_site
 from ..storage import StoreError
-from ..throttle import Throttle, throttle_store
+from ..throttle import Door, Throttle, throttle_store
+from ..transfer import pending
 from . import bp
+from .listening import page_audio
 
 KIOSK_COOKIE = "tableta"
 KIOSK_IDLE_SECONDS = 15 * 60  # a man who walks away: the tablet goes back to the start
@@ -53,6 +55,7 @@ def sweep_drafts() -> None:
     try:
         sweep["last"] = now
         removed = drafts.sweep(current_app.instance_path)
+        pending.sweep(current_app.instance_path)  # uploads nobody confirmed within the hour hold men's data too
         if removed:
             current_app.logger.info("%s drafts removed: no working code was left for them", removed)
     except StoreError as exc:  # never stop a page for this; the next sweep tries again
@@ -117,17 +120,17 @@ def start():
     code = request.form.get("codigo", "")
     _sign_out_staff()
     throttles = code_throttles()
-    wait = max(throttle.wait_seconds(key) for throttle, key in throttles)
-    if wait:
+    door = Door(throttles[0][0].store)
+    claim = door.claim(throttles, [], throttles[-1])  # checked and counted in one write: no race past the limit
+    if claim.wait:
         return to_start(ngettext("Too many codes were tried from this device. Wait %(num)s minute and try again.",
                                  "Too many codes were tried from this device. Wait %(num)s minutes and try again.",
-                                 max(1, round(wait / 60))), code[:20])
+                                 max(1, round(claim.wait / 60))), code[:20])
     try:
         record = access_codes.check(codes(), current_app.secret_key, code)
     except ProgramError as exc:
-        for throttle, key in throttles:
-            throttle.failed(key)
         return to_start(str(exc), code[:20])
+    door.succeeded(claim)
     session["answering"] = {"digest": record.digest, "site": record.site, "participant": record.participant_code,
                             "questionnaire": record.questionnaire, "seen": _now()}
     session.pop("answered", None)
@@ -264,7 +267,8 @@ def _show(questionnaire, draft, index):
     has_previous = any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[:index])
     return render("participant/page.html", form=form, questionnaire=questionnaire, page=page, items=items,
                   position=position, total=total, final=final, is_last=is_last, has_previous=has_previous,
-                  has_errors=bool(rejected), action=part_url(index))
+                  has_errors=bool(rejected), action=part_url(index), first=not has_previous,
+                  audio=page_audio(questionnaire))
 
 
 @bp.route("/cuestionario/gracias")

@@ -4,8 +4,7 @@ from datetime import date
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
-from .. import clock
-from .. import access_codes, corrections, history
+from .. import clock, corrections, erasing, history
 from ..db import get_site_store
 from ..groups import open_codes
 from ..participants import ProgramError
@@ -178,9 +177,8 @@ def erase(site_code, participant_code):
             except ProgramError as exc:
                 error = str(exc)
             else:
-                # His codes (when they were given and used) live in the instance's codes file.
-                access_codes.forget(access_codes.codes_store(current_app.instance_path), site_code,
-                                    participant_code)
+                # His codes live in the instance's codes file; uploads waiting at his site may hold him too.
+                erasing.clear_traces(current_app.instance_path, site_code, [participant_code])
                 flash(_("%(code)s was erased. Only the fact of the erasure is kept.", code=participant_code),
                       "success")
                 return redirect(url_for("staff.roster_page", site_code=site_code))

@@ -181,21 +181,22 @@ def paper(qid):
     return response
 
 
-@bp.route("/sitio/<site_code>/hoja-mensual")
+@bp.route("/sitio/<site_code>/hoja-mensual", methods=["GET", "POST"])
 @site_access()
 def monthly_sheet(site_code):
-    """The monthly monitoring sheet of the site, as PDF."""
+    """The monthly monitoring sheet of the site, as PDF. The site's form posts, and only then is the printing
+    remembered (a GET, a link or a reload, never changes anything)."""
     from ..sheets import sheet_filename, sheet_pdf
 
     try:
-        month = parse_month(request.args.get("mes") or last_complete_month(clock.today()))
+        month = parse_month(request.values.get("mes") or last_complete_month(clock.today()))
     except ValueError as exc:
         flash(str(exc), "month")
-        flash(request.args.get("mes", "")[:40], "month_typed")
+        flash(request.values.get("mes", "")[:40], "month_typed")
         return redirect(url_for("staff.site_home", site_code=site_code))
     store = get_site_store(site_code)
     pdf = sheet_pdf(g.site, store.read(), month)
-    if g.user.can_write_site(site_code):  # the coordinators' overview says the month's sheet was printed
+    if request.method == "POST" and g.user.can_write_site(site_code):  # the overview says the sheet was printed
         record_sheet_printed(store, month, g.user.username)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"

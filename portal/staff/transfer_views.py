@@ -4,8 +4,7 @@ from flask import abort, current_app, flash, g, make_response, redirect, render_
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import clock
-from .. import transfer
+from .. import clock, erasing, transfer
 from ..transfer import pending
 from ..db import get_site_store
 from ..security import site_access
@@ -58,6 +57,8 @@ def transfer_import(site_code):
     """Check the uploaded files: their problems, or (post, redirect, get) the page that shows what the import or
     sync would change. Nothing is written to the site yet."""
     uploads = [(f.filename, f.read()) for f in request.files.getlist("archivos") if f.filename]
+    for f in request.files.getlist("archivos"):
+        f.close()  # a large upload waits in a temporary file: let it go now
     mode = MODES.get(request.form.get("modo") or "agregar")  # a form of before the choice existed: add
     if mode is None:
         return _page(choose_error=_("Choose whether to add what is new or to sync with the site's export.")), 422
@@ -68,10 +69,11 @@ def transfer_import(site_code):
     try:
         files = transfer.files_from(uploads, transfer.uncompressed_limit(current_app.config))
         del uploads
-        transfer.preview(store.read(), g.site, questionnaires, files, mode)  # its problems, here and now
+        outcome = transfer.preview(store.read(), g.site, questionnaires, files, mode)  # its problems, here and now
     except transfer.ImportRefused as exc:
         return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
-    token = pending.keep(current_app.instance_path, site_code, g.user.username, mode, files)
+    for_admin = bool(outcome.erasures) and not g.user.is_admin  # an erasure waits for an administrator
+    token = pending.keep(current_app.instance_path, site_code, g.user.username, mode, files, for_admin)
     return redirect(url_for("staff.transfer_review", site_code=site_code, token=token), 303)
 
 
@@ -80,17 +82,17 @@ def transfer_import(site_code):
 def transfer_review(site_code, token):
     """What the files uploaded a moment ago would change, against the site as it is now (a page of its own, so
     that Back and reload show it again), with the buttons to confirm or cancel."""
-    kept = pending.take(current_app.instance_path, token, site_code, g.user.username)
+    kept = pending.take(current_app.instance_path, token, site_code, g.user.username, g.user.is_admin)
     if kept is None:
         return _no_longer_valid(site_code)
-    mode, files = kept
     try:
         outcome = transfer.preview(get_site_store(site_code).read(), g.site, current_app.extensions["questionnaires"],
-                                   files, mode)
+                                   kept.files, kept.mode)
     except transfer.ImportRefused as exc:
         pending.drop(current_app.instance_path, token)
-        return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
-    return render_template("staff/transfer_preview.html", site=g.site, outcome=outcome, token=token,
+        return _page(problems=exc.lines(), problem_count=exc.count, mode=kept.mode), 422
+    return render_template("staff/transfer_preview.html", site=g.site, outcome=outcome, token=token, kept=kept,
+                           waits_for_admin=bool(outcome.erasures) and not g.user.is_admin,
                            kinds=[(kind, transfer.KIND_LABELS[kind]) for kind in outcome.kinds])
 
 
@@ -105,17 +107,19 @@ def _no_longer_valid(site_code):
 def transfer_confirm(site_code):
     """Import (or sync) the files checked a moment ago, checking them again against the site as it is now."""
     token = request.form.get("token", "")
-    kept = pending.take(current_app.instance_path, token, site_code, g.user.username)
+    kept = pending.take(current_app.instance_path, token, site_code, g.user.username, g.user.is_admin)
     if kept is None:
         return _no_longer_valid(site_code)
-    mode, files = kept
     try:
         outcome = transfer.carry_out(get_site_store(site_code), g.site, current_app.extensions["questionnaires"],
-                                     files, mode, g.user.username)
+                                     kept.files, kept.mode, g.user.username, may_erase=g.user.is_admin)
     except transfer.ImportRefused as exc:
-        pending.drop(current_app.instance_path, token)
-        return _page(problems=exc.lines(), problem_count=exc.count, mode=mode), 422
+        if g.user.is_admin or not kept.for_admin:  # else it keeps waiting for an administrator
+            pending.drop(current_app.instance_path, token)
+        return _page(problems=exc.lines(), problem_count=exc.count, mode=kept.mode), 422
     pending.drop(current_app.instance_path, token)
+    if outcome.erasures:
+        erasing.clear_traces(current_app.instance_path, site_code, outcome.manifest.erased)
     flash(outcome.message(), "success")
     return redirect(url_for("staff.transfer_page", site_code=site_code))
 
@@ -123,7 +127,9 @@ def transfer_confirm(site_code):
 @bp.route("/sitio/<site_code>/datos/cancelar", methods=["POST"])
 @site_access(write=True)
 def transfer_cancel(site_code):
-    pending.drop(current_app.instance_path, request.form.get("token", ""))
+    token = request.form.get("token", "")
+    if pending.take(current_app.instance_path, token, site_code, g.user.username, g.user.is_admin) is not None:
+        pending.drop(current_app.instance_path, token)
     flash(_("Nothing was imported."), "success")
     return redirect(url_for("staff.transfer_page", site_code=site_code))
 
@@ -134,9 +140,10 @@ def _page(problems=None, problem_count=0, choose_error=None, mode=None):
     snapshot = get_site_store(g.site.code).read()
     left_out = transfer.left_out_answers(snapshot, questionnaires)
     synced = transfer.held(snapshot)
+    waiting = pending.waiting_for_admin(current_app.instance_path, g.site.code)
     return render_template("staff/transfer.html", site=g.site, layout=layout, problems=problems,
                            problem_count=problem_count, choose_error=choose_error, megabytes=_megabytes(),
-                           left_out=left_out, synced=synced,
+                           left_out=left_out, synced=synced, waiting=waiting, is_admin=g.user.is_admin,
                            mode=mode or (transfer.SYNC if synced else transfer.MERGE))  # a state's portal syncs
 
 

@@ -1,8 +1,8 @@
-"""What the summary site publishes: scopes, periods and disclosure-controlled records.
+"""What the summary site publishes: scopes, periods and records with their small counts protected.
 
-Plain data, no Flask: built from each site's tallies (``indicators.site_tallies``),
-summed up to states and the whole country, then passed through
-``disclosure.publish``. Nothing else of a site's records gets here, so nothing
+Plain data, no Flask: built from each site's tallies (``indicators.site_tallies``,
+with the men's cell keys), summed up to states and the whole country, then passed
+through ``disclosure.publish``. Nothing else of a site's records gets here, so nothing
 private can reach a page, ``indicators.json`` or ``indicators.csv``.
 """
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
-from ..disclosure import publish_linked
+from ..disclosure import exact_level, publish
 from ..indicators import combine
 from ..states import STATES
 
@@ -27,7 +28,6 @@ class SiteTallies:
     first_day: str | None
     last_day: str | None
     digest: str = ""  # changes whenever the site's records do (the freeze's cache key)
-    digests: dict[str, str] = field(default_factory=dict)  # period -> tally_digest of its tally (where known)
 
 
 @dataclass
@@ -55,10 +55,25 @@ class Scope:
         return self.key.partition(":")[0]
 
 
-@dataclass
 class Record:
-    values: dict
-    hidden: dict[str, str]  # dotted path -> small | complement
+    """One table as published: its figures are worked out from its tally only when a page or a data file asks
+    for them (a rebuild copies the unchanged places' data from the last build and renders none of their pages)."""
+
+    def __init__(self, tally: Counter, k: int, exact: bool = False):
+        self.tally, self.k, self.exact = tally, k, exact  # exact: its counts of k or more are the true ones
+
+    @cached_property
+    def _published(self) -> tuple[dict, list[str]]:
+        return publish(self.tally, self.k, self.exact)
+
+    @property
+    def values(self) -> dict:
+        return self._published[0]
+
+    @property
+    def withheld(self) -> list[str]:
+        """Dotted paths left blank: a percentage or mean about fewer than k men."""
+        return self._published[1]
 
 
 @dataclass
@@ -77,14 +92,6 @@ class Summary:
         return self._slugs.get(slug)
 
 
-def tally_digest(tally: Counter) -> str:
-    """Changes whenever the tally does, whatever the order its keys were counted in."""
-    return hashlib.sha1(repr(sorted(tally.items())).encode()).hexdigest()
-
-
-_NOTHING = tally_digest(Counter())
-
-
 def slug_of(key: str) -> str:
     kind, _, value = key.partition(":")
     return {"all": "nacional", "state": f"estado-{value}", "site": f"sitio-{value}"}[kind]
@@ -97,24 +104,16 @@ def months_between(first_day: str, last_day: str) -> dict[str, list[str]]:
             for year in range(int(first_day[:4]), last_year + 1)}
 
 
-def summarise(sites: list[SiteTallies], k: int, generated_at: str,
-              reuse: dict[str, tuple[str, dict[str, Record]]] | None = None, memo: dict | None = None) -> Summary:
-    """Every scope's records, suppressed with threshold ``k``.
+def summarise(sites: list[SiteTallies], k: int, generated_at: str) -> Summary:
+    """Every scope's records, with its small counts protected (``disclosure.publish``).
 
     A scope has a page for each year and month from its first record to its
     latest one: a site whose data stop in March has no April yet (its latest
-    date is shown instead of zeros that would look like no activity).
-    Every table is suppressed together (``disclosure.publish_linked``): a
-    change at one site can hide or show a cell of another place. ``reuse``
-    maps a scope to (digest, its records by period) from an earlier run; the
-    digest covers the scope's data and what is hidden in its records and its
-    children's, so when it is the same those records are taken as they are.
-    ``memo``, a dict the caller may keep between runs, remembers the sums of
-    states and the country under a digest of their sites' tallies (a change
-    at one site adds up its state and the country again, nothing else) and
-    the suppression's own memory (``publish_linked``).
+    date is shown instead of zeros that would look like no activity). Each
+    table is published on its own: a cell's published count depends only on
+    its men (their number and their keys), so a change at one site changes
+    only the cells of that site, its state and the country.
     """
-    reuse = reuse or {}
     data_as_of = max((s.last_day for s in sites if s.last_day), default=None)
     scopes: dict[str, Scope] = {"all": Scope("all", slug_of("all"), "Nacional", None)}
     members: dict[str, list[SiteTallies]] = {"all": list(sites)}
@@ -129,14 +128,13 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
         scopes[key] = Scope(key, slug_of(key), site.name, f"state:{site.state}")
         members[key] = [site]
 
-    memo = {} if memo is None else memo
-    earlier_sums, sums = memo.get("sums", {}), {}
     tallies: dict[tuple[str, str], Counter] = {}
-    digests: dict[tuple[str, str], str] = {}
+    records: dict[tuple[str, str], Record] = {}
     for key in reversed(list(scopes)):  # sites, then states, then the country: each adds up its children
         scope = scopes[key]
         firsts = [s.first_day for s in members[key] if s.first_day]
         scope.last_day = max((s.last_day for s in members[key] if s.last_day), default=None)
+        scope.digest = hashlib.sha1(repr((k, [s.digest for s in members[key]])).encode()).hexdigest()
         if not firsts:
             continue
         # No page for a year without data: a site that resumed after years shows those two years only.
@@ -145,35 +143,11 @@ def summarise(sites: list[SiteTallies], k: int, generated_at: str,
                         if year in with_data or year == scope.last_day[:4]}
         for period in scope.periods:
             if scope.kind == "site":
-                site = members[key][0]
-                tallies[(key, period)] = tally = site.tallies.get(period, Counter())
-                digests[(key, period)] = site.digests.get(period) or tally_digest(tally)
-                continue
-            digest = hashlib.sha1(" ".join(digests.get((child, period), _NOTHING)
-                                           for child in scope.children).encode()).hexdigest()
-            earlier = earlier_sums.get((key, period))
-            if earlier and earlier[0] == digest:
-                tally = earlier[1]
+                tally = members[key][0].tallies.get(period, Counter())
             else:
                 tally = combine(tallies.get((child, period), Counter()) for child in scope.children)
-            tallies[(key, period)], digests[(key, period)] = tally, digest
-            sums[(key, period)] = (digest, tally)
-    memo["sums"] = sums
-    published = publish_linked(tallies, {key: scope.parent for key, scope in scopes.items()
-                                         if (key, scope.periods[0] if scope.periods else "") in tallies}, k,
-                               memo.setdefault("suppression", {}), digests=digests)
-
-    # A scope's pages show its records and its children's: equal digests, equal pages (and reusable records).
-    records: dict[tuple[str, str], Record] = {}
-    for key, scope in scopes.items():
-        hidden = [published.hidden[(place, period)] for place in (key, *scope.children)
-                  for period in scopes[place].periods]
-        scope.digest = hashlib.sha1(repr((k, [s.digest for s in members[key]], hidden)).encode()).hexdigest()
-        earlier = reuse.get(key)
-        if earlier and earlier[0] == scope.digest and all(s.digest for s in members[key]):
-            records.update(((key, period), record) for period, record in earlier[1].items())
-            continue
-        records.update(((key, period), Record(*published[(key, period)])) for period in scope.periods)
+            tallies[(key, period)] = tally
+            records[(key, period)] = Record(tally, k, exact_level(key, period))
     return Summary(generated_at, data_as_of, k, scopes, records)
 
 

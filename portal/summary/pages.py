@@ -18,6 +18,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from ..charts import bar_chart
+from ..disclosure import EXACT_LEVELS, MAX_CHANGE
 from ..i18n import month_name, short_date
 from ..indicators import BREAKDOWNS
 from ..numbers import number
@@ -56,29 +57,28 @@ def short_month(period: str) -> str:
 
 
 def cell(record: Record | None, path: str, kind: str) -> Markup:
-    """A figure as shown: the number, or a marked text saying why there is none."""
-    why = record.hidden.get(path) if record else None
-    if why == "small":
-        return once(("small",), lambda: Markup('<span class="hidden-small">&lt;%s</span>') % summary().k)
-    if why:  # hidden so that another figure cannot be worked out (whatever the rule that hid it)
-        return once(("complement",), lambda: Markup('<span class="hidden-complement">%s</span>') % _("hidden"))
+    """A figure as shown: the number (a few men marked as such where it carries the adjustment), or a dash."""
     value = record.values if record else None
     for part in path.split(".") if record else ():
         value = value[part]
     if value is None:
         return Markup('<span class="absent">—</span>')
+    if kind == "count" and 0 < value <= (summary().k if record.exact else few()) and path != "sessions_held":
+        return Markup('<span class="few">%s</span>') % number(value, kind)
     return Markup(number(value, kind))
 
 
+def few() -> int:
+    """The largest published count that may stand for fewer than k men (k - 1 moved up by the adjustment)."""
+    return summary().k - 1 + MAX_CHANGE
+
+
 def answer_cell(record: Record, breakdown: str, choice: str) -> Markup:
-    """A breakdown's answer: the men, and under it their percent (left out when the count is hidden, or when
-    there is none to compute)."""
+    """A breakdown's answer: the men, and under it their percent (left out when there is none to compute)."""
     count = cell(record, f"{breakdown}.{choice}.count", "count")
-    path = f"{breakdown}.{choice}.pct"
-    if f"{breakdown}.{choice}.count" in record.hidden or (path not in record.hidden and
-                                                           record.values[breakdown][choice]["pct"] is None):
+    if record.values[breakdown][choice]["pct"] is None:
         return count
-    return Markup(f'{count}<span class="pct">{cell(record, path, "pct")}</span>')  # both already HTML
+    return Markup(f'{count}<span class="pct">{cell(record, f"{breakdown}.{choice}.pct", "pct")}</span>')
 
 
 def month_cells(cells: list[Markup]) -> Markup:
@@ -97,9 +97,8 @@ def link(base: str, scope: Scope | str | None = None, year: str | None = None) -
 
 @bp.app_template_global()
 def country_label() -> str:
-    """The country's name in the summary: "All sites", or in a state's own summary "The whole country" (its only
-    state's sites are not all the sites its figures count)."""
-    return _("The whole country") if summary().state else _("All sites")
+    """The country's name in the summary, in every summary ("Todo el país")."""
+    return _("The whole country")
 
 
 @bp.app_template_global()
@@ -141,20 +140,12 @@ def child_kind(scope: Scope) -> str | None:
     return {"all": _("States"), "state": _("Sites")}.get(scope.kind)
 
 
-def hidden_or(record: Record, path: str, value):
-    """A bar's value, or the text that stands in for a hidden one."""
-    why = record.hidden.get(path)
-    if why == "small":
-        return f"<{summary().k}"
-    return _("hidden") if why else value
-
-
 def enrolment_chart(scope: Scope, year: str) -> dict:
     """Men who joined, month by month."""
     months = scope.months[year]
     records = [summary().records[(scope.key, m)] for m in months]
     return {"title": _("Men who joined, month by month, %(year)s", year=year),
-            "svg": bar_chart([(short_month(m), hidden_or(r, "enrolled", r.values["enrolled"]))
+            "svg": bar_chart([(short_month(m), r.values["enrolled"])
                               for m, r in zip(months, records)], _("Men who joined, month by month, %(year)s",
                                                                   year=year))}
 
@@ -162,14 +153,13 @@ def enrolment_chart(scope: Scope, year: str) -> dict:
 def year_charts(scope: Scope, year: str, record: Record) -> list[dict]:
     """The year's charts, each with the title the page shows above it."""
     v = record.values
-    funnel = [hidden_or(record, "enrolled", 100.0 if v["enrolled"] else None)]
-    funnel += [hidden_or(record, key, v[key]) for key in ("attended_any_pct", "attended_13_plus_pct",
-                                                           "attended_over_75_pct")]
+    funnel = [100.0 if v["enrolled"] else None]
+    funnel += [v[key] for key in ("attended_any_pct", "attended_13_plus_pct", "attended_over_75_pct")]
     funnel_labels = once(("funnel",), lambda: [_("Joined"), _("1 session or more"), _("13 or more"),
                                                _("More than 75%")])
     reasons = list(BREAKDOWNS["exit_reason"])
-    exits = [hidden_or(record, f"exit_reason.{r}.count", v["exit_reason"][r]["count"]) for r in reasons]
-    recognition = [hidden_or(record, key, v[key]) for key in ("recognition_intake_mean", "recognition_exit_mean")]
+    exits = [v["exit_reason"][r]["count"] for r in reasons]
+    recognition = [v[key] for key in ("recognition_intake_mean", "recognition_exit_mean")]
     titles = [_("Staying in the program: percent of the men who joined in %(period)s", period=year),
               _("Men who left in %(year)s, by reason", year=year),
               _("Behaviours recognised as violence (mean, of 10): the same men at intake and at exit")]
@@ -270,7 +260,8 @@ def home_context() -> dict:
 
 def methodology_context() -> dict:
     s = summary()
-    return {"title": _("How the figures are made"), "k": s.k, "crumbs": [],
+    return {"title": _("How the figures are made"), "k": s.k, "crumbs": [], "d": MAX_CHANGE, "few": few(),
+            "country_years_exact": "all-year" in EXACT_LEVELS,
             "sections": [{"title": str(title), "rows": [{"label": str(label), "definition": str(definition)}
                                                         for _key, _kind, label, definition in rows]}
                          for title, rows in SECTIONS],
@@ -312,7 +303,7 @@ def home():
 
 @bp.route("/metodologia.html")
 def methodology():
-    """Every definition and the suppression rule."""
+    """Every definition and how small numbers are protected."""
     return _page("summary.methodology")
 
 
@@ -326,3 +317,9 @@ def overview(slug: str):
 def year(slug: str, year: str):
     """A scope's year, its months as columns."""
     return _page("summary.year", slug=slug, year=year)
+
+
+@bp.app_template_global()
+def max_change() -> int:
+    """The largest adjustment of a published count (``disclosure.MAX_CHANGE``)."""
+    return MAX_CHANGE

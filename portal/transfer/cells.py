@@ -8,6 +8,7 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from ..participants import GROUP_CODE_RE, GROUP_CODE_RULE
+from .. import bounds
 from ..questionnaires import MESSAGES, parse_date
 from .problems import Problem
 from .reading import Row
@@ -55,6 +56,9 @@ class Cells:
             return None
         if self.today is not None and value > self.today:
             self.problem(column, future_message)
+            return None
+        if value.year < bounds.FIRST_YEAR:
+            self.problem(column, bounds.before_the_program(value))
             return None
         return value
 

@@ -16,7 +16,7 @@ from typing import Callable, Generator, Iterator, Mapping
 
 from flask_babel import gettext as _, ngettext
 
-from .. import clock
+from .. import bounds, clock
 from ..corrections import ERASED
 from ..participants import ensure_group
 from ..questionnaires import QUESTIONNAIRE_IDS, Questionnaire
@@ -111,6 +111,7 @@ def check_batch(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Que
 
     unreadable = batch.unreadable
     men = yield from ParticipantsCheck(snapshot, site, today, "participants" in unreadable).check(rows("participants"))
+    yield from _room_for(snapshot, men)
     sessions = yield from SessionsCheck(snapshot, site, men, today, "sessions" in unreadable).check(rows("sessions"))
     marks = yield from AttendanceCheck(men, sessions, "attendance" in unreadable).check(rows("attendance"))
     responses = {}
@@ -122,6 +123,13 @@ def check_batch(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Que
     unchanged = {"participants": men.unchanged, "sessions": sessions.unchanged, "attendance": marks.unchanged,
                  **{qid: responses[qid].unchanged for qid in QUESTIONNAIRE_IDS}}
     return Plan(site.code, men, new_sessions, new_responses, unchanged)
+
+
+def _room_for(snapshot: Snapshot, men: Men) -> Iterator[Problem]:
+    """The bound of men per site, with the new men of participants.csv."""
+    at_site, new = snapshot.with_withdrawn().count("participants"), sum(1 for _man in men.new())
+    if at_site + new > bounds.MAX_MEN_PER_SITE:
+        yield Problem("participants.csv", None, None, bounds.too_many_men(at_site, new))
 
 
 def _counted(rows: Iterator[Row], progress: Progress, every: int = 500) -> Iterator[Row]:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Mapping
 
 from flask import current_app
@@ -23,13 +20,13 @@ from flask_babel import gettext as _
 
 from ..corrections import ERASED
 from ..i18n import date_time
-from ..storage import WITHDRAWN, Snapshot, revision
+from ..identity import ensure_portal_id
+from ..storage import WITHDRAWN, Snapshot, load_json, revision
 from .layout import FILE_NAMES
 from .problems import Problem
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-PORTAL_ID_FILE = "portal_id"  # in the instance folder, made on the first export; a backup keeps it
 
 
 @dataclass(frozen=True)
@@ -70,24 +67,9 @@ def checksum(content: bytes) -> str:
 
 
 def portal_identity() -> tuple[str, str]:
-    """(id, name) of this portal: a random id kept in the instance folder, and ``PORTAL_NAME`` or the machine's
-    name."""
-    path = Path(current_app.instance_path) / PORTAL_ID_FILE
-    try:
-        portal_id = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        portal_id = ""
-    if not portal_id:
-        portal_id = secrets.token_hex(8)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:  # made by another process meanwhile
-            portal_id = path.read_text(encoding="ascii").strip()
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(portal_id + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+    """(id, name) of this portal: a random id kept in the instance folder (made with the instance, see
+    ``identity.py``), and ``PORTAL_NAME`` or the machine's name."""
+    portal_id = ensure_portal_id(current_app.instance_path)
     return portal_id, current_app.config.get("PORTAL_NAME") or socket.gethostname()
 
 
@@ -126,7 +108,7 @@ def read_manifest(files: Mapping[str, bytes]) -> Manifest:
             "takes only the ZIP file (or folder) of a portal's export, unchanged. To bring in a spreadsheet, "
             "import it without sync."))
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = load_json(raw)
         portal = data["portal"]
         manifest = Manifest(
             site=_text(data["site"]), portal_id=_text(portal["id"]), portal_name=str(portal.get("name") or ""),
@@ -151,7 +133,7 @@ def _text(value) -> str:
 
 
 def _whole(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10 ** 12:
         raise ValueError(value)
     return value
 

@@ -32,6 +32,7 @@ class Outcome:
     counts: dict[str, Counter]  # file's table -> kind -> records
     manifest: Manifest | None = None
     summary: Summary | None = field(default=None, repr=False)  # a merge done: its own words
+    erased_codes: list[str] = field(default_factory=list)  # the men a sync erases (or would): an administrator
 
     @classmethod
     def of_plan(cls, plan: Plan) -> Outcome:
@@ -58,7 +59,8 @@ class Outcome:
         for table, n in changes.unchanged.items():
             counts[table][UNCHANGED] = n
         counts.pop("attendance", None)  # a session's attendance is part of the session in a sync
-        return cls(site, SYNC, dry_run, counts, manifest)
+        return cls(site, SYNC, dry_run, counts, manifest,
+                   erased_codes=sorted(step.key for step in changes.steps if step.kind == ERASE))
 
     @property
     def kinds(self) -> list[str]:
@@ -66,6 +68,11 @@ class Outcome:
         possible = [ADD, UNCHANGED] if self.mode == MERGE else [ADD, CORRECT, RESTORE, WITHDRAW, ERASE, UNCHANGED]
         return [kind for kind in possible
                 if kind in (ADD, UNCHANGED) or any(counts[kind] for counts in self.counts.values())]
+
+    @property
+    def erasures(self) -> int:
+        """How many men it erases (or would erase) for good: only an administrator may confirm that."""
+        return sum(counts[ERASE] for counts in self.counts.values())
 
     @property
     def changes_anything(self) -> bool:
@@ -126,10 +133,12 @@ def preview(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questio
 
 
 def carry_out(store: SiteStore, site: Site, questionnaires: Mapping[str, Questionnaire], files: Mapping[str, bytes],
-              mode: str, user: str, batch: Batch | None = None, progress: Progress | None = None) -> Outcome:
-    """The import (``merge``) or the sync of ``files``, in one write; ImportRefused (nothing changed) if refused."""
+              mode: str, user: str, batch: Batch | None = None, progress: Progress | None = None,
+              may_erase: bool = False) -> Outcome:
+    """The import (``merge``) or the sync of ``files``, in one write; ImportRefused (nothing changed) if refused,
+    a sync that erases anyone too unless ``may_erase`` (an administrator of this portal)."""
     batch = batch or read_batch(files, questionnaires)
     if mode == SYNC:
-        sync, changes = sync_files(store, site, questionnaires, files, user, batch, progress)
+        sync, changes = sync_files(store, site, questionnaires, files, user, batch, progress, may_erase)
         return Outcome.of_changes(site.code, changes, sync.manifest, dry_run=False)
     return Outcome.of_summary(import_batch(store, site, questionnaires, batch, user, progress))

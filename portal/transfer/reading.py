@@ -16,6 +16,7 @@ from typing import Iterator, Mapping
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from .. import bounds
 from ..questionnaires import Questionnaire
 from .layout import DEIDENTIFIED_MARKER, FILE_NAMES, TABLES, columns, file_name, required_columns
 from .problems import Problem, ProblemList
@@ -115,6 +116,10 @@ def read_batch(files: Mapping[str, bytes], questionnaires: Mapping[str, Question
             batch.unreadable.add(table)
         elif read.rows:
             batch.files[table] = read
+    if batch.rows > bounds.MAX_ROWS_PER_IMPORT:  # none of them is checked
+        batch.problems.add(Problem(_("the files given"), None, None, bounds.too_many_rows()))
+        batch.files.clear()
+        batch.unreadable.update(TABLES)
     return batch
 
 
@@ -145,6 +150,9 @@ def _read_table(table: str, raw: bytes, known: list[str], required: list[str],
         for line, sheet_row, values in records:
             if len(values) == width:
                 count += 1
+                if count > bounds.MAX_ROWS_PER_FILE:  # counted as it is read: nothing of it is kept
+                    problems.add(Problem(name, None, None, bounds.too_many_rows_in_file()))
+                    return None
             elif _has_values(values):  # else a blank line, or an empty row a spreadsheet leaves at the end
                 problems.add(Problem(name, line, None, _l(
                     "This line has %(found)s values and the header has %(expected)s: check the commas and the "

@@ -9,17 +9,22 @@ export has again is restored. Each change is one entry of the site's history who
 the export. Nothing is ever deleted but by an erasure the site made.
 
 A sync refuses, changing nothing: an export without its manifest or with a file changed since,
-a de-identified copy, an export of another site, and one older than the export the copy was
-last made equal to (kept in the table ``synced``).
+a de-identified copy, an export of another site, one older than the export the copy was
+last made equal to (kept in the table ``synced``), and one dated in the future (beyond
+``CLOCK_SKEW``: such a date would make every genuine export after it look older).
+
+Erasure is an administrator's act. A manifest is a file anybody holding the export can edit (and
+recompute its sums), so an erasure it lists is carried out only by an administrator of this portal
+(``may_erase``): anybody else's sync that would erase a man is refused and waits for one.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Mapping
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from ..corrections import ERASED, erase_participant_in, status_after, withdraw_participant_in
 from ..participants import ensure_group
@@ -40,6 +45,7 @@ ADD, CORRECT, RESTORE, WITHDRAW, ERASE = "add", "correct", "restore", "withdraw"
 KINDS = (ADD, CORRECT, RESTORE, WITHDRAW, ERASE)
 
 Progress = Callable[[int], None]
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this portal's clock an export's time may be
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,11 @@ class Changes:
     def empty(self) -> bool:
         return not self.steps
 
+    @property
+    def erasures(self) -> int:
+        """How many men the sync would erase for good."""
+        return sum(1 for step in self.steps if step.kind == ERASE)
+
 
 @dataclass
 class Target:
@@ -97,6 +108,7 @@ class Sync:
     manifest: Manifest
     target: Target
     questionnaires: Mapping[str, Questionnaire]
+    may_erase: bool = False  # only an administrator of this portal carries out an erasure
 
     def reason(self) -> str:
         return _("Sync with the export of %(site)s made on %(day)s (revision %(revision)s, portal %(portal)s).",
@@ -114,6 +126,10 @@ class Sync:
             problems.add(older)
             return problems
         changes = self.changes(tx)
+        if not self.may_erase and changes.erasures:
+            problems = ProblemList()
+            problems.add(erasure_problem(changes.erasures))
+            return problems
         reason = self.reason()
         for step in changes.steps:
             APPLY[step.kind](tx, self, step, reason)
@@ -140,6 +156,9 @@ def prepare(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questio
             other=manifest.site, site=site.code))])
     problems = ProblemList()
     problems.extend(file_problems(manifest, files))
+    future = future_problem(manifest)
+    if future is not None:
+        problems.add(future)
     older = older_problem(snapshot, manifest)
     if older is not None:
         problems.add(older)
@@ -153,9 +172,12 @@ def prepare(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questio
 
 
 def sync_files(store: SiteStore, site: Site, questionnaires: Mapping[str, Questionnaire], files: Mapping[str, bytes],
-               user: str, batch: Batch | None = None, progress: Progress | None = None) -> tuple[Sync, Changes]:
-    """Make the copy of the site equal to the export in ``files``, in one write; ImportRefused if it cannot."""
+               user: str, batch: Batch | None = None, progress: Progress | None = None,
+               may_erase: bool = False) -> tuple[Sync, Changes]:
+    """Make the copy of the site equal to the export in ``files``, in one write; ImportRefused if it cannot
+    (an erasure too, unless ``may_erase``: the user is an administrator of this portal)."""
     sync = prepare(store.read(), site, questionnaires, files, batch, progress)
+    sync.may_erase = may_erase
     outcome = store.write(sync.apply, user=user)
     if isinstance(outcome, ProblemList):
         raise outcome.refusal()
@@ -196,6 +218,26 @@ def older_problem(snapshot: Snapshot, manifest: Manifest) -> Problem | None:
         "%(site)s from a later export, made on %(held_day)s (revision %(held_revision)s). Nothing was changed: "
         "sync the latest export of the site.", day=manifest.when(), revision=manifest.revision, site=manifest.site,
         held_day=moment(last["exported_at"]), held_revision=last["revision"]))
+
+
+def future_problem(manifest: Manifest, now: datetime | None = None) -> Problem | None:
+    """Why ``manifest``'s time cannot be true (None if it can): later than now, beyond a clock's error."""
+    now = now or datetime.now(timezone.utc)
+    if parse_moment(manifest.exported_at) <= now + CLOCK_SKEW:
+        return None
+    return Problem("manifest.json", None, None, _(
+        "This export says it was made on %(day)s, which is later than now (%(now)s): its manifest was changed, or "
+        "the clock of the computer that made it is wrong. Nothing was changed: fix that computer's date and time, "
+        "and export the site again.", day=manifest.when(), now=moment(now.isoformat())))
+
+
+def erasure_problem(count: int) -> Problem:
+    """A sync that would erase men, asked for by someone who is not an administrator of this portal."""
+    return Problem("manifest.json", None, None, ngettext(
+        "This sync would erase %(num)s man for good. Only an administrator of this portal can confirm an erasure: "
+        "the sync waits for one. Nothing was changed.",
+        "This sync would erase %(num)s men for good. Only an administrator of this portal can confirm an erasure: "
+        "the sync waits for one. Nothing was changed.", count))
 
 
 def _remember(tx: Transaction, manifest: Manifest) -> None:
