@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 # pango for WeasyPrint (PDFs), fonts for the same look everywhere, espeak-ng and ffmpeg for the questionnaires'
-# speech (flask --app portal audio) and recorded voices, chromium and poppler for the tests
+# speech (flask --app portal audio) and recorded voices, chromium, poppler and LibreOffice Calc for the tests
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core espeak-ng ffmpeg
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils gettext
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils gettext libreoffice-calc-nogui
 HOST ?= 127.0.0.1
 # the demo (make run) listens on 5000, the production server (make serve) on 8000
 run: PORT ?= 5000
@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python bench/freeze.py --scale 1
 	$(BIN)/python bench/import_site.py
 	$(BIN)/python bench/audio.py
+	$(BIN)/python bench/analysis.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

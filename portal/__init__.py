@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .form_versions import open_catalog
+from .indicators import count_renamed_as_one
 from .questionnaires import load_all
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +56,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # A definition that does not load stops start-up with a message naming file and field.
     app.extensions["questionnaires"] = load_all(app.config["FORMS_FOLDER"])
+    # Every version kept in the instance (form_versions.py); a change that would leave stored answers unreadable
+    # stops start-up here, with a Spanish message naming the form, the question and the answers.
+    catalog = open_catalog(app.instance_path, app.extensions["questionnaires"])
+    app.extensions["form_catalog"] = catalog
+    app.extensions["form_versions"] = catalog.mapping()  # oldest first, by questionnaire
+    count_renamed_as_one(catalog.counted_as())
 
     from . import audio, cli, db, errors, i18n, security
 

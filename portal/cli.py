@@ -264,40 +264,75 @@ def paper_command(questionnaire: str, out: str | None) -> None:
 
 @click.command("export")
 @with_appcontext
-@click.option("--site", "site_code", required=True, help="The site code.")
-@click.option("--out", required=True, type=click.Path(), help="Folder for the CSV files (created if needed).")
+@click.option("--site", "site_code", default=None, help="The site code.")
+@click.option("--national", is_flag=True,
+              help="Every site's data, pooled and de-identified, for analysts (Excel, SPSS, Stata, codebook).")
+@click.option("--out", required=True, type=click.Path(), help="Folder for the files (created if needed).")
 @click.option("--deidentified", is_flag=True,
               help="For analysts: new random participant codes, dates reduced to the month, no free text. "
                    "Such a copy cannot be imported; write it to a folder of its own.")
-def export_command(site_code: str, out: str, deidentified: bool) -> None:
-    """Write a site's data as CSV files, one per table (UTF-8, opens in Excel)."""
-    from . import transfer
+@click.option("--format", "formats", multiple=True, type=click.Choice(("csv", "xlsx", "sav", "dta", "codebook", "all")),
+              help="csv (the default: one file per table, as always), xlsx (Excel workbook), sav (SPSS), dta (Stata), "
+                   "codebook (HTML), or all; repeat it for several.")
+def export_command(site_code: str | None, national: bool, out: str, deidentified: bool, formats: tuple) -> None:
+    """Write a site's data as CSV files, one per table (UTF-8, opens in Excel), or files for analysts."""
+    from . import analysis, transfer
     from .storage import StoreError
 
     with force_locale("es"):
-        store = _existing_site_store(site_code)
+        if national == bool(site_code):
+            _fail(_("Give either --site CODE or --national."))
+        chosen = set(analysis.ANALYST_FORMATS + (() if national else ("csv",))) if "all" in formats else set(formats)
+        chosen = chosen or ({"xlsx", "sav", "dta", "codebook"} if national else {"csv"})
+        if national and "csv" in chosen:
+            _fail(_("The national data comes as xlsx, sav, dta and codebook, not as CSV."))
         try:
-            with click.progressbar(length=len(transfer.TABLES), label=_("Exporting %(code)s", code=site_code)) as bar:
-                export = transfer.export_site(site_code, store.read(), current_app.extensions["questionnaires"],
-                                              deidentified=deidentified, progress=bar.update)
-            transfer.write_export(Path(out), export)
+            if national:
+                written = analysis.write_national(current_app.instance_path, Path(out), _versions(), chosen)
+                click.echo(_("De-identified national data written in %(folder)s: %(files)s.", folder=out,
+                             files=", ".join(p.name for p in written)))
+                return
+            store = _existing_site_store(site_code)
+            snapshot = store.read()
+            pseudonyms = transfer.Pseudonyms() if deidentified else None
+            if "csv" in chosen:
+                _write_csv_export(site_code, snapshot, out, deidentified, pseudonyms)
+            if chosen - {"csv"}:
+                files = analysis.site_files(site_code, snapshot, _versions(), chosen, deidentified, pseudonyms,
+                                            analysis.revision_of(snapshot))
+                written = analysis.write_analyst_files(Path(out), files, deidentified)
+                click.echo(_("Files for analysts written in %(folder)s: %(files)s.", folder=out,
+                             files=", ".join(p.name for p in written)))
         except transfer.TransferError as exc:
             _fail(str(exc))
         except OSError as exc:
             _fail(_cannot_write(exc, out))
         except StoreError as exc:
             _fail(_("The site's data file could not be used: %(problem)s", problem=exc))
-        if deidentified:
-            click.echo(_("De-identified copy of %(code)s written in %(folder)s: %(items)s. New random codes, dates by "
-                         "month, no free text; it cannot be imported.", code=site_code, folder=out,
-                         items=transfer.counted(export.rows)))
-        else:
-            click.echo(_("Export of %(code)s written in %(folder)s: %(items)s.", code=site_code, folder=out,
-                         items=transfer.counted(export.rows)))
-        if export.left_out:
-            click.echo(ngettext("Warning: %(num)s stored answer to a question that is no longer in the questionnaires "
-                                "was not exported.", "Warning: %(num)s stored answers to questions that are no "
-                                "longer in the questionnaires were not exported.", export.left_out), err=True)
+
+
+def _versions():
+    return current_app.extensions["form_versions"]
+
+
+def _write_csv_export(site_code, snapshot, out, deidentified, pseudonyms) -> None:
+    from . import transfer
+
+    with click.progressbar(length=len(transfer.TABLES), label=_("Exporting %(code)s", code=site_code)) as bar:
+        export = transfer.export_site(site_code, snapshot, current_app.extensions["questionnaires"],
+                                      deidentified=deidentified, progress=bar.update, pseudonyms=pseudonyms)
+    transfer.write_export(Path(out), export)
+    if deidentified:
+        click.echo(_("De-identified copy of %(code)s written in %(folder)s: %(items)s. New random codes, dates by "
+                     "month, no free text; it cannot be imported.", code=site_code, folder=out,
+                     items=transfer.counted(export.rows)))
+    else:
+        click.echo(_("Export of %(code)s written in %(folder)s: %(items)s.", code=site_code, folder=out,
+                     items=transfer.counted(export.rows)))
+    if export.left_out:
+        click.echo(ngettext("Warning: %(num)s stored answer to a question that is no longer in the questionnaires "
+                            "was not exported.", "Warning: %(num)s stored answers to questions that are no "
+                            "longer in the questionnaires were not exported.", export.left_out), err=True)
 
 
 @click.command("import")

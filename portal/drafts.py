@@ -11,6 +11,13 @@ Each part is judged by ``Questionnaire.validate`` as far as the man has come: an
 that breaks a rule on this part or an earlier one keeps him on that part (what he typed and
 the messages are kept in the draft, so a reload shows them again); answers to later parts
 that a change made invalid or hidden are dropped.
+
+A draft started under an earlier version of the questionnaire (forms/ changed while he was half-way) is moved to
+the current version when it is opened (``carried_over``): an answer keeps its place where it means the same
+(a renamed choice takes its new name); an answer to a question no longer asked, or with a choice no longer
+offered, is dropped, so he is asked again rather than sending an answer the new version reads otherwise. Why
+not finish under the old version: the man's pages, their skip rules and the paper he may hold are the current
+version's, and two versions of the same questionnaire on his phone would be one more thing to go wrong.
 """
 from __future__ import annotations
 
@@ -43,12 +50,33 @@ class Draft:
         return self.doc_id is not None
 
 
-def load(snapshot, participant_code: str, questionnaire: str) -> Draft:
+def load(snapshot, participant_code: str, questionnaire: str, current: Questionnaire | None = None) -> Draft:
+    """His draft; with ``current``, moved to that version if it was started under another one."""
     doc = snapshot.first(TABLE, participant_code=participant_code, questionnaire=questionnaire)
     if doc is None:
         return Draft()
-    return Draft(doc.get("answers") or {}, doc.get("reached", 0), doc.get("rejected"), doc.get("saved_at"),
-                 doc["doc_id"])
+    answers = doc.get("answers") or {}
+    rejected = doc.get("rejected")
+    if current is not None and doc.get("version", current.version) != current.version:
+        answers, rejected = carried_over(current, answers), None
+    return Draft(answers, doc.get("reached", 0), rejected, doc.get("saved_at"), doc["doc_id"])
+
+
+def carried_over(current: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers of a draft of an earlier version that mean the same in ``current``."""
+    kept = {}
+    for q in current.questions:
+        if q.name not in answers or answers[q.name] is None:
+            continue
+        renamed = {old: c.name for c in q.choices for old in c.renamed_from}
+        value = answers[q.name]
+        value = [renamed.get(v, v) for v in value] if isinstance(value, list) else renamed.get(value, value)
+        try:
+            if q.parse(_as_raw(value)) == value:
+                kept[q.name] = value
+        except ValueError:
+            pass  # no longer offered, or no longer that kind of answer: asked again
+    return kept
 
 
 def discard(tx: Transaction, participant_code: str, questionnaire: str) -> None:
@@ -113,7 +141,7 @@ def _save_part(tx, questionnaire, participant_code, index, raw_page, going_back,
     if tx.first("participants", code=participant_code) is None:
         # Erased (or withdrawn) since he opened the part: checked in the same write, so no draft outlives him.
         raise ProgramError(_("That code is not right. Check each letter and number and try again."))
-    draft = load(tx, participant_code, questionnaire.id)
+    draft = load(tx, participant_code, questionnaire.id, questionnaire)
     page = questionnaire.pages[index]
     merged = dict(draft.answers)
     for q in page.questions:

@@ -53,10 +53,26 @@ class Entry:
     participant_codes: set[str] = field(default_factory=set)
 
 
-def entries(snapshot, questionnaires: dict[str, Questionnaire]) -> list[Entry]:
-    """Every entry of the site's history, newest first."""
+def entries(snapshot, questionnaires: dict[str, Questionnaire], version_of=None) -> list[Entry]:
+    """Every entry of the site's history, newest first; a questionnaire's answers read with the definition of the
+    version he answered when ``version_of(id, version)`` gives it (form_versions.Catalog.of)."""
     every = snapshot.with_withdrawn()
-    return [_entry(raw, every, questionnaires) for raw in reversed(snapshot.all(AUDIT_TABLE))]
+    forms = _Forms(questionnaires, version_of)
+    return [_entry(raw, every, forms) for raw in reversed(snapshot.all(AUDIT_TABLE))]
+
+
+class _Forms(dict):
+    """The current definitions by id, and the definition of a stored response's version."""
+
+    def __init__(self, questionnaires, version_of):
+        super().__init__(questionnaires)
+        self.version_of = version_of
+
+    def of_response(self, doc: dict) -> Questionnaire | None:
+        qid = doc.get("questionnaire")
+        if qid not in self:
+            return None
+        return self.version_of(qid, doc.get("version")) if self.version_of else self[qid]
 
 
 def of_participant(rows: list[Entry], code: str) -> list[Entry]:
@@ -121,7 +137,7 @@ def _changes(step: dict, doc: dict, questionnaires) -> list[Change]:
             continue
         old, new = pair
         if name == "answers":
-            out += _answer_changes(questionnaires.get(doc.get("questionnaire")), old or {}, new or {})
+            out += _answer_changes(questionnaires.of_response(doc), old or {}, new or {})
         elif name == "present":
             gone, came = sorted(set(old or []) - set(new or [])), sorted(set(new or []) - set(old or []))
             out.append(Change(str(FIELDS["present"]), ", ".join(gone) or "—", ", ".join(came) or "—"))

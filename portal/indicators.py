@@ -25,6 +25,30 @@ REC_ITEMS = ("rec_insults", "rec_jealousy_control", "rec_threats", "rec_isolatio
 BREAKDOWNS = {"referral_source": REFERRAL_SOURCES, "main_reason": MAIN_REASONS, "risk_level": RISK_LEVELS,
               "exit_reason": EXIT_REASONS}
 SESSIONS_13 = 13  # the national evaluation's threshold, whatever a site's N
+# A choice renamed in a later version of a questionnaire (``renamed_from``, form_versions.py) is counted as one
+# with its earlier name: questionnaire -> question -> stored name -> the name counted. Set once at start-up from
+# the definitions, as the constants above are fixed by PRODUCT.md.
+COUNTED_AS: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def count_renamed_as_one(counted_as: dict[str, dict[str, dict[str, str]]]) -> None:
+    COUNTED_AS.clear()
+    COUNTED_AS.update(counted_as)
+
+
+def counted(qid: str, answers: dict) -> dict:
+    """The answers with each renamed choice under the name the indicators count (as stored when none is)."""
+    renamed = COUNTED_AS.get(qid)
+    if not renamed:
+        return answers
+    out = dict(answers)
+    for question, names in renamed.items():
+        value = out.get(question)
+        if isinstance(value, str):
+            out[question] = names.get(value, value)
+        elif isinstance(value, list):
+            out[question] = [names.get(v, v) for v in value]
+    return out
 
 
 @dataclass
@@ -137,7 +161,8 @@ def site_tallies(site: SiteData, data_as_of: str, only: str | None = None, keys=
 
     intake_by_man = {r["participant_code"]: r for r in site.responses if r["questionnaire"] == "intake"}
     for r in site.responses:
-        kind, day, answers, code = r["questionnaire"], r["submitted_on"], r["answers"], r["participant_code"]
+        kind, day, code = r["questionnaire"], r["submitted_on"], r["participant_code"]
+        answers = counted(kind, r["answers"])
         if kind == "intake":
             count(day, "enrolled", code)
             if isinstance(answers.get("age"), (int, float)):
@@ -169,7 +194,7 @@ def site_tallies(site: SiteData, data_as_of: str, only: str | None = None, keys=
                 count(day, "family_better", code, answers["family_change"] == "better")
             intake = intake_by_man.get(code)
             if intake is not None:
-                before, after = recognition_score(intake["answers"]), recognition_score(answers)
+                before, after = recognition_score(counted("intake", intake["answers"])), recognition_score(answers)
                 count(day, "paired", code)
                 add(day, "recognition_intake_sum", before)
                 add(day, "recognition_exit_sum", after)

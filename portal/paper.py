@@ -46,7 +46,7 @@ def paper_context(form: Questionnaire) -> dict:
             if q.type in ("select_one", "select_multiple"):
                 entry["options"] = [{"label": localized(c.label, "es"),
                                      "goto": go_to(form, q, c.name) if q.type == "select_one" else None}
-                                    for c in q.choices]
+                                    for c in q.offered]
             items.append(entry)
         sections.append({"label": localized(group.label, "es") if group.label else "",
                          "only_if": describe(group.relevant.tree, form) if group.relevant else "", "entries": items})

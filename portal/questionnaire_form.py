@@ -68,7 +68,7 @@ def _field(q: Question, lang: str):
     description = localized(q.hint, lang) if q.hint else ""
     common = {"label": label, "description": description}
     if q.type in ("select_one", "select_multiple"):
-        choices = [SelectChoice(c.name, localized(c.label, lang)) for c in q.choices]
+        choices = [SelectChoice(c.name, localized(c.label, lang)) for c in q.offered]
         if q.type == "select_one":
             # Own required/choice messages come from the definition's rules, not WTForms.
             return RadioField(choices=choices, validate_choice=False, **common)

@@ -61,6 +61,8 @@ def localized(text: Mapping[str, str] | None, lang: str | None = None) -> str:
 class Choice:
     name: str
     label: dict[str, str]
+    retired: bool = False  # declared retired: no longer offered, its stored answers keep their label
+    renamed_from: tuple[str, ...] = ()  # earlier names of the same choice, declared once (form_versions.py)
 
 
 @dataclass
@@ -85,7 +87,12 @@ class Question:
 
     @property
     def choice_names(self) -> list[str]:
-        return [c.name for c in self.choices]
+        """The choices offered (a retired choice is not)."""
+        return [c.name for c in self.choices if not c.retired]
+
+    @property
+    def offered(self) -> tuple[Choice, ...]:
+        return tuple(c for c in self.choices if not c.retired)
 
     def choice_label(self, value: str, lang: str | None = None) -> str:
         for c in self.choices:
@@ -93,19 +100,26 @@ class Question:
                 return localized(c.label, lang)
         return value
 
-    def parse(self, raw: Any) -> Any:
-        """Turn one raw answer into its stored value; ``None`` when empty.
+    @property
+    def stored_names(self) -> list[str]:
+        """Every name a stored answer may have: the choices offered, retired ones, earlier names of renamed ones."""
+        return [c.name for c in self.choices] + [n for c in self.choices for n in c.renamed_from]
+
+    def parse(self, raw: Any, stored: bool = False) -> Any:
+        """Turn one raw answer into its stored value; ``None`` when empty. With ``stored`` (an import of answers
+        given earlier), a retired choice or the earlier name of a renamed one is accepted as it was stored.
 
         Raises ``ValueError`` with a message a person can read.
         """
+        names = self.stored_names if stored else self.choice_names
         if self.type == "select_multiple":
             values = _as_list(raw)
             if not values:
                 return None
-            unknown = [v for v in values if v not in self.choice_names]
+            unknown = [v for v in values if v not in names]
             if unknown:
                 raise ValueError(MESSAGES["choices"])
-            return [c for c in self.choice_names if c in values]
+            return [c for c in names if c in values]
         text = _as_text(raw)
         if text == "":
             return None
@@ -121,7 +135,7 @@ class Question:
         if self.type == "date":
             return parse_date(text).isoformat()
         if self.type == "select_one":
-            if text not in self.choice_names:
+            if text not in names:
                 raise ValueError(MESSAGES["choice"])
             return text
         if len(text) > self.max_length:
@@ -169,6 +183,7 @@ class Questionnaire:
     path: Path
     items: list[Question]  # every row but groups, in order (notes included)
     groups: list[Group]  # every section in order; rows outside a group get one of their own
+    retired: tuple[str, ...] = ()  # questions declared retired: no longer asked (form_versions.py)
 
     @property
     def questions(self) -> list[Question]:
@@ -218,7 +233,8 @@ class Questionnaire:
         ``raw`` maps field names to text (or a list of texts for multiple
         choice; a space-separated text also works). Questions hidden by their
         ``relevant`` are neither required nor stored; with ``strict`` (imports)
-        an answer given to a hidden question is an error instead of ignored.
+        an answer given to a hidden question is an error instead of ignored, and a choice retired or renamed
+        since it was answered is taken as it was stored (form_versions.py).
         """
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
@@ -230,7 +246,7 @@ class Questionnaire:
                     errors[q.name] = str(MESSAGES["not_applicable"])
                 continue
             try:
-                value = q.parse(present)
+                value = q.parse(present, stored=strict)
             except ValueError as exc:
                 errors[q.name] = str(exc.args[0])
                 continue
@@ -359,10 +375,17 @@ class _Loader:
         current: Group | None = None
         loose: Group | None = None
         seen: set[str] = set()
+        retired: list[str] = []
         number = 0
         for index, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
                 raise self.fail(f"row {index}", "each row must be a mapping")
+            if row.get("retired") is True:  # declared retired: kept in the file for the record, not asked
+                if not isinstance(row.get("name"), str) or row["name"] in seen:
+                    raise self.fail(f"row {index}", "a retired question needs its own name")
+                seen.add(row["name"])
+                retired.append(row["name"])
+                continue
             type_text = str(row.get("type", "")).strip()
             base, _, list_name = type_text.partition(" ")
             list_name = list_name.strip()
@@ -443,7 +466,7 @@ class _Loader:
             raise self.fail(current.name, "begin_group without end_group")
         if number == 0:
             raise self.fail(None, "has no question to answer")
-        return Questionnaire(qid, str(version), title, audience, self.path, items, groups)
+        return Questionnaire(qid, str(version), title, audience, self.path, items, groups, tuple(retired))
 
     def choice_lists(self, data: Any) -> dict[str, tuple[Choice, ...]]:
         if not isinstance(data, dict):
@@ -466,9 +489,30 @@ class _Loader:
                 if value in names:
                     raise self.fail(where, f"choice '{value}' appears twice")
                 names.add(value)
-                out.append(Choice(value, self.text(entry.get("label"), f"{where}.{value}", "the label")))
+                out.append(Choice(value, self.text(entry.get("label"), f"{where}.{value}", "the label"),
+                                  self.flag(entry.get("retired", False), f"{where}.{value}", "retired"),
+                                  self.earlier_names(entry.get("renamed_from"), f"{where}.{value}")))
+            if all(c.retired for c in out):
+                raise self.fail(where, "every choice is retired")
+            for choice in out:
+                if set(choice.renamed_from) & names:
+                    raise self.fail(f"{where}.{choice.name}", "renamed_from names a choice that is still in the list")
             lists[str(list_name)] = tuple(out)
         return lists
+
+    def flag(self, value: Any, where: str, what: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(where, f"{what} must be true or false")
+        return value
+
+    def earlier_names(self, value: Any, where: str) -> tuple[str, ...]:
+        names = [value] if isinstance(value, str) else value
+        if names is None:
+            return ()
+        if not isinstance(names, list) or not all(isinstance(n, str) and re.fullmatch(r"[A-Za-z0-9_]+", n)
+                                                  for n in names):
+            raise self.fail(where, "renamed_from must be an earlier choice name, or a list of them, quoted")
+        return tuple(names)
 
     def check_references(self, expr: Expression, name: str, earlier: list[Question]) -> None:
         known = {q.name for q in earlier if q.answerable}

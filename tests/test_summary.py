@@ -763,7 +763,9 @@ def test_the_summary_names_answers_in_its_own_words_whatever_the_questionnaire_s
     shutil.copytree(FORMS_FOLDER, forms)
     intake = (forms / "intake.yaml").read_text(encoding="utf-8")
     assert intake.count(old) == 1
-    (forms / "intake.yaml").write_text(intake.replace(old, "Por recomendación de alguien cercano"), encoding="utf-8")
+    reworded_text = intake.replace(old, "Por recomendación de alguien cercano")
+    # a changed definition carries a new version (form_versions.py), or the portal does not start
+    (forms / "intake.yaml").write_text(reworded_text.replace('version: "2026.1"', 'version: "2026.2"'), encoding="utf-8")
     reworded = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "FORMS_FOLDER": str(forms)})
     result = reworded.test_cli_runner().invoke(args=["freeze", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -202,7 +202,7 @@ class Opened:
             # Stored already (sent, or typed in from paper): the code is spent even if marking it was cut short.
             self.finish()
             abort(to_start(str(access_codes.already_used())))
-        self.draft = drafts.load(snapshot, self.participant, self.questionnaire.id)
+        self.draft = drafts.load(snapshot, self.participant, self.questionnaire.id, self.questionnaire)
 
     def finish(self) -> None:
         try:

@@ -125,6 +125,7 @@ def participant_page(site_code, participant_code):
     every = snapshot.with_withdrawn()
     participant = _participant(every, site_code, participant_code)
     questionnaires = current_app.extensions["questionnaires"]
+    catalog = current_app.extensions["form_catalog"]  # each answer read with the version he answered
     received = responses_of(snapshot, participant_code)
     group_sessions = sorted(list_sessions(snapshot, participant["group_code"]), key=lambda s: (s["date"], s["number"]))
     row = next((r for r in roster(snapshot) if r.code == participant_code), None)
@@ -134,13 +135,14 @@ def participant_page(site_code, participant_code):
     return render_template(
         "staff/participant.html", site=g.site, participant=participant, row=row, sessions=group_sessions,
         received=received, questionnaires=questionnaires, risk=risk, withdrawn_responses=withdrawn_responses,
-        answers={qid: _readable(questionnaires[qid], r["answers"]) for qid, r in received.items()},
+        answers={qid: _readable(catalog.of(qid, r.get("version")), r["answers"]) for qid, r in received.items()},
+        current_versions={qid: form.version for qid, form in questionnaires.items()},
         in_progress=_in_progress(snapshot, site_code, participant_code, questionnaires),
         attempts=followup.attempts_of(snapshot, participant_code), outcomes=followup.OUTCOMES,
         today_date=clock.today(),
         codes=access_codes.codes_of(access_codes.codes_store(current_app.instance_path), site_code,
                                     participant_code),
-        changes=history.of_participant(history.entries(snapshot, questionnaires), participant_code))
+        changes=history.of_participant(history.entries(snapshot, questionnaires, catalog.of), participant_code))
 
 
 def _readable(questionnaire, answers: dict) -> list[tuple[str, str]]:
@@ -154,7 +156,7 @@ def _in_progress(snapshot, site_code, participant_code, questionnaires) -> dict:
     codes = access_codes.codes_store(current_app.instance_path)
     found = {}
     for qid in access_codes.PARTICIPANT_QUESTIONNAIRES:
-        draft = drafts.load(snapshot, participant_code, qid)
+        draft = drafts.load(snapshot, participant_code, qid, questionnaires[qid])
         if draft.started and access_codes.has_live_code(codes, site_code, participant_code, qid):
             questionnaire = questionnaires[qid]
             position, total = drafts.progress(questionnaire, draft.answers,

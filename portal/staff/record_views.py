@@ -43,7 +43,8 @@ def correct_questionnaire(site_code, participant_code, qid):
     response = snapshot.first("responses", participant_code=participant_code, questionnaire=qid)
     if qid not in questionnaires or response is None:
         abort(404)
-    questionnaire = questionnaires[qid]
+    # corrected with the definition he answered: its labels, its rules, its version kept
+    questionnaire = current_app.extensions["form_catalog"].of(qid, response.get("version"))
     cls = form_class(questionnaire, str(get_locale()))
     form = cls() if request.method == "POST" else cls(formdata=None, data=response["answers"])
     dated_by_answer = qid not in PAPER
@@ -203,7 +204,7 @@ def withdrawn_page(site_code):
 def history_page(site_code):
     """The site's history of changes, filtered by date, person and kind of change."""
     snapshot = get_site_store(site_code).read()
-    rows = history.entries(snapshot, current_app.extensions["questionnaires"])
+    rows = history.entries(snapshot, current_app.extensions["questionnaires"], current_app.extensions["form_catalog"].of)
     people = sorted({e.user for e in rows if e.user})
     chosen = {k: (request.args.get(k) or "").strip() for k in ("desde", "hasta", "persona", "tipo")}
     errors = []

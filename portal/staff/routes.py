@@ -169,10 +169,13 @@ def preview(qid):
 @bp.route("/cuestionarios/<qid>/papel.pdf")
 @roles_required("admin", "facilitator", "coordinator")
 def paper(qid):
-    """The blank questionnaire to print, with the skip rules written out."""
+    """The blank questionnaire to print, with the skip rules written out; ``?version=`` an earlier version kept."""
     from ..paper import paper_pdf
 
     questionnaire = questionnaires().get(qid)
+    version = request.args.get("version")
+    if version and questionnaire is not None:
+        questionnaire = current_app.extensions["form_catalog"].kept.get(qid, {}).get(version)
     if questionnaire is None:
         abort(404)
     response = make_response(paper_pdf(questionnaire))

@@ -21,7 +21,7 @@ An import first reads and checks every row against the site and collects every p
 Only when there is none does it add what is new, in one atomic write.
 """
 from ..questionnaires import QUESTIONNAIRE_IDS
-from .export import Export, export_site, left_out_answers, write_export, zip_export
+from .export import Export, Pseudonyms, export_site, left_out_answers, write_export, zip_export
 from .files import MAX_IMPORT_BYTES, files_from, files_in, uncompressed_limit
 from .importing import IMPORT_ENTERED_BY, Plan, Summary, check_batch, counted, import_batch, import_files, judge
 from .manifest import MANIFEST, Manifest, read_manifest
@@ -33,7 +33,7 @@ from .problems import MAX_PROBLEMS, ImportRefused, Problem, ProblemList, Transfe
 from .reading import Batch, Row, read_batch
 
 __all__ = [
-    "QUESTIONNAIRE_IDS", "Export", "export_site", "left_out_answers", "write_export", "zip_export",
+    "QUESTIONNAIRE_IDS", "Export", "Pseudonyms", "export_site", "left_out_answers", "write_export", "zip_export",
     "MAX_IMPORT_BYTES", "files_from", "files_in", "uncompressed_limit", "IMPORT_ENTERED_BY", "Plan", "Summary", "counted",
     "check_batch", "import_batch", "import_files", "judge", "DEIDENTIFIED_MARKER", "FILE_NAMES", "RESPONSE_COLUMNS",
     "TABLE_COLUMNS", "TABLES", "columns", "escape_formula", "required_columns", "unescape_formula", "MAX_PROBLEMS",

@@ -36,9 +36,11 @@ class Export:
 
 
 def export_site(site_code: str, snapshot: Snapshot, questionnaires: Mapping[str, Questionnaire],
-                deidentified: bool = False, progress: Callable[[int], None] | None = None) -> Export:
-    """Every table of the site as CSV files; de-identified for analysts if asked."""
-    code = _Pseudonyms() if deidentified else (lambda real: real)
+                deidentified: bool = False, progress: Callable[[int], None] | None = None,
+                pseudonyms: "Pseudonyms | None" = None) -> Export:
+    """Every table of the site as CSV files; de-identified for analysts if asked (with ``pseudonyms``, the new
+    codes of the analysts' files written beside them)."""
+    code = (pseudonyms or Pseudonyms()) if deidentified else (lambda real: real)
     day = (lambda iso: iso[:7]) if deidentified else (lambda iso: iso)
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}
 
@@ -86,7 +88,7 @@ def left_out_answers(snapshot: Snapshot, questionnaires: Mapping[str, Questionna
     return count
 
 
-class _Pseudonyms:
+class Pseudonyms:
     """New random participant codes, the same for one man across the files of one export.
 
     Random (not a hash of the real code), so they cannot be worked back to the real codes.
