@@ -309,6 +309,8 @@ def answering_during_an_import(instance: Path, questionnaires) -> tuple[list[flo
     app = new_instance(instance)
     with app.app_context():
         store = get_site_store(SITE)
+        store.write(lambda tx: tx.insert("groups", {"code": "2026-Z", "started_on": "2026-01-12", "sessions": 24,
+                                                    "closed_on": None}), user="bench")
         men = [register(store, SITE, "2026-Z", date(2026, 1, 12), "bench") for _ in range(ANSWERING)]
         site = get_site(get_registry(), SITE)
     saves: list[tuple[float, float]] = []  # (start, wait)

@@ -37,7 +37,6 @@ Exit status: 0 when the target of 1 is met, 1 when not, 2 when the flow could no
 from __future__ import annotations
 
 import argparse
-import datetime
 import html
 import logging
 import os
@@ -57,7 +56,7 @@ from browser import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402  (tests/br
 from playwright.sync_api import Error as PlaywrightError, sync_playwright  # noqa: E402
 from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
-from portal import access_codes, create_app  # noqa: E402
+from portal import access_codes, clock, create_app, groups  # noqa: E402
 from portal.audio import media  # noqa: E402
 from portal.audio.synth import build  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
@@ -166,6 +165,7 @@ class Portal:
         with self.app.app_context():
             add_site(get_registry(), check_site(SITE, "Centro de Salud", "09", 24))
             add_user(get_registry(), "fac", "facilitator", "bench-password-1", SITE)
+            groups.create(get_site_store(SITE), "2026-A", clock.today(), 24, "fac")
         questionnaire = self.app.extensions["questionnaires"]["intake"]
         self.wsgi = with_bare_forms(self.app, questionnaire, parts=2)
         # part n's first question (the same id on the bare form): its page shows when this is painted
@@ -174,7 +174,7 @@ class Portal:
     def new_code(self) -> str:
         """A newly registered man and a one-time code for his intake questionnaire."""
         with self.app.app_context():
-            man = register(get_site_store(SITE), SITE, "2026-A", datetime.date.today(), "fac")
+            man = register(get_site_store(SITE), SITE, "2026-A", clock.today(), "fac")
             plain, _ = access_codes.issue(access_codes.codes_store(self.app.instance_path), self.app.secret_key,
                                           site=SITE, participant_code=man, questionnaire="intake", user="fac")
         return plain

@@ -36,7 +36,6 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -46,7 +45,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
-from portal import access_codes, create_app, storage  # noqa: E402
+from portal import access_codes, clock, create_app, groups, storage  # noqa: E402
 from portal.demo import DEMO_USERS, fill  # noqa: E402
 from portal.participants import register  # noqa: E402
 
@@ -133,12 +132,14 @@ def prepare(instance: Path, men: int) -> list[tuple[str, str, dict]]:
     rng = random.Random(15)
     prepared = []
     with app.app_context():
+        for site in MEN_SITES:
+            groups.create(storage.store_for_site(instance, site), "BENCH", clock.today(), 24, "bench")
         for i in range(men):
             site = MEN_SITES[i % len(MEN_SITES)]
-            man = register(storage.store_for_site(instance, site), site, "2026-B", date.today(), "bench")
+            man = register(storage.store_for_site(instance, site), site, "BENCH", clock.today(), "bench")
             code, _ = access_codes.issue(access_codes.codes_store(instance), app.secret_key, site=site,
                                          participant_code=man, questionnaire="intake", user="bench")
-            raw = fill(questionnaire, rng, {"age": str(rng.randint(18, 70))}, date.today())
+            raw = fill(questionnaire, rng, {"age": str(rng.randint(18, 70))}, clock.today())
             answers = {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in raw.items()}
             prepared.append((site, man, code, answers))
     return prepared

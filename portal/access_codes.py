@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
 
+from . import clock
 from .participants import ProgramError
 from .storage import AUDIT_TABLE, SiteStore, Transaction, open_store
 
@@ -51,7 +52,7 @@ def digest(secret: str, code: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _usable(found: dict | None) -> CodeRecord:
     if found is None:
         raise ProgramError(_("That code is not right. Check each letter and number and try again."))
     if found.get("used_at"):
-        raise ProgramError(_("That code was already used. Ask the facilitator for a new one."))
+        raise already_used()
     if found.get("replaced_at"):
         raise ProgramError(_("That code was replaced by a newer one. Use the newest code, or ask the "
                              "facilitator."))
@@ -120,7 +121,9 @@ def _live(found: dict) -> bool:
 
 
 def already_used() -> ProgramError:
-    return ProgramError(_("That code was already used. Ask the facilitator for a new one."))
+    """A code is used when his answers to its questionnaire are stored: he has finished."""
+    return ProgramError(_("Your answers with this code were already received: you finished this questionnaire. "
+                          "Thank you, there is nothing more to do."))
 
 
 def codes_of(store: SiteStore, site: str, participant_code: str) -> list[dict]:

@@ -17,6 +17,8 @@ from .db import get_registry
 from . import logins
 from .registry import ROLES, RegistryError, add_site, add_user, check_site, list_sites, list_users, set_password
 from .numbers import count as number_of
+from . import clock
+from .clock import ZONES
 from .states import STATES
 
 sites_cli = AppGroup("sites", help="Add and list sites.")
@@ -33,12 +35,14 @@ def _fail(message: str) -> None:
 @click.option("--name", required=True, help="Name of the site (health centre or venue).")
 @click.option("--state", required=True, help="INEGI code of the state, 01 to 32.")
 @click.option("--sessions", default=None, type=int, help="Number of program sessions (default 24).")
-def sites_add(code: str, name: str, state: str, sessions: int | None) -> None:
+@click.option("--time-zone", default=None, help="The site's IANA time zone (default America/Mexico_City); "
+              "see `sites zones`.")
+def sites_add(code: str, name: str, state: str, sessions: int | None, time_zone: str | None) -> None:
     """Add a site."""
     with force_locale("es"):
         try:
             default = current_app.config["DEFAULT_SESSIONS"]
-            site = check_site(code, name, state, default if sessions is None else sessions)
+            site = check_site(code, name, state, default if sessions is None else sessions, time_zone)
             add_site(get_registry(), site, user="cli")
         except RegistryError as exc:
             _fail(str(exc))
@@ -55,7 +59,15 @@ def sites_list() -> None:
         if not sites:
             click.echo(_("There are no sites yet."))
         for site in sites:
-            click.echo(f"{site.code}\t{site.state} {site.state_name}\t{site.sessions}\t{site.name}")
+            click.echo(f"{site.code}\t{site.state} {site.state_name}\t{site.sessions}\t{site.name}\t{site.time_zone}")
+
+
+@sites_cli.command("zones")
+def sites_zones() -> None:
+    """List the time zones a site may have (Mexico's)."""
+    with force_locale("es"):
+        for name, label in ZONES.items():
+            click.echo(f"{name}\t{label}")
 
 
 @users_cli.command("add")
@@ -73,7 +85,7 @@ def users_add(username: str, role: str, site: str | None, password_stdin: bool) 
         try:
             user = add_user(get_registry(), username.strip().lower(), role, password, site, user="cli")
         except RegistryError as exc:
-            _fail(str(exc))
+            _fail(f"{exc} (--site CODE)" if "site" in exc.fields and not site else str(exc))
         where = _(" at site %(site)s", site=user.site) if user.site else ""
         click.echo(_("User %(name)s added with the role %(role)s%(where)s.", name=user.username,
                      role=user.role, where=where))
@@ -161,6 +173,7 @@ def _write_sheet(code: str, month: str, out: Path) -> str | tuple[str, str]:
     from .storage import CorruptStoreError, write_atomically
 
     site = get_site(get_registry(), code)
+    clock.use_zone(site.time_zone if site else None)
     path = out / sheet_filename(code, month)
     store = get_site_store(code)
     try:
@@ -391,8 +404,10 @@ def _existing_site_store(site_code: str):
     from .db import get_site_store
     from .registry import get_site
 
-    if get_site(get_registry(), site_code) is None:
+    site = get_site(get_registry(), site_code)
+    if site is None:
         _fail(_("The site %(code)s does not exist.", code=site_code))
+    clock.use_zone(site.time_zone)  # "today" for this command is the site's
     return get_site_store(site_code)
 
 

@@ -12,8 +12,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from . import consistency, drafts, storage
-from .participants import EXIT_REASON_STATUS, ProgramError, ensure_group, normalise_group
+from . import clock, consistency, drafts, groups, storage
+from .participants import EXIT_REASON_STATUS, ProgramError, normalise_group
 from .questionnaires import Questionnaire
 from .responses import date_problems
 from .storage import AUDIT_TABLE, WITHDRAWN, SiteStore, Transaction
@@ -24,9 +24,9 @@ ERASED = "erased"  # table of tombstones: which code was erased, when, by whom a
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) < 3:
-        raise ProgramError(_("Write the reason for this change (at least a few words)."))
+        raise ProgramError(_("Write the reason for this change (at least a few words)."), field="reason")
     if len(reason) > 500:
-        raise ProgramError(_("The reason can have at most 500 characters."))
+        raise ProgramError(_("The reason can have at most 500 characters."), field="reason")
     return reason
 
 
@@ -60,6 +60,9 @@ def correct_response(store: SiteStore, questionnaire: Questionnaire, response_id
         response = tx.get("responses", response_id)
         if response is None or response.get(WITHDRAWN) or response["questionnaire"] != questionnaire.id:
             raise ProgramError(_("That questionnaire is not stored at this site."))
+        if response["answers"] == answers and response["submitted_on"] == submitted_on.isoformat():
+            raise ProgramError(_("Nothing was changed: every answer and the date are the ones already recorded. "
+                                 "Change what is wrong, or go back without saving."))
         participant = _participant(tx, response["participant_code"])
         problems = date_problems(tx, questionnaire.id, participant, submitted_on.isoformat())
         if problems:
@@ -78,23 +81,29 @@ def correct_registration(store: SiteStore, code: str, group_code: str, enrolled_
     """Another group or registration date, under the rules of registration."""
     reason = _reason(reason)
     group_code = normalise_group(group_code)
-    if enrolled_on > date.today():
-        raise ProgramError(_("The enrolment date cannot be in the future."))
+    if enrolled_on > clock.today():
+        raise ProgramError(_("The enrolment date cannot be in the future."), field="enrolled_on")
 
     def change(tx: Transaction) -> None:
         participant = _participant(tx, code)
-        problems = consistency.registration_problems(tx, code, enrolled_on.isoformat())
+        if participant["group_code"] == group_code and participant["enrolled_on"] == enrolled_on.isoformat():
+            raise ProgramError(_("Nothing was changed: the group and the date are the ones already recorded."))
+        group = groups.existing(tx, group_code)
+        if group_code != participant["group_code"] and group.get("closed_on"):
+            raise ProgramError(_("The group %(group)s is closed. Choose an open group.", group=group_code),
+                               field="group")
+        dated = consistency.registration_problems(tx, code, enrolled_on.isoformat())
+        dated += groups.span_problems(group, enrolled_on)
+        if dated:
+            raise ProgramError(" ".join(dated), field="enrolled_on")
         if group_code != participant["group_code"]:
             marked = sorted(s["number"] for s in tx.find("sessions", group_code=participant["group_code"])
                             if code in s["present"])
             if marked:
-                problems.append(_("He is marked present at sessions %(numbers)s of group %(group)s: correct those "
-                                  "sessions first.", numbers=", ".join(map(str, marked)),
-                                  group=participant["group_code"]))
-        if problems:
-            raise ProgramError(" ".join(problems))
+                raise ProgramError(_("He is marked present at sessions %(numbers)s of group %(group)s: correct "
+                                     "those sessions first.", numbers=", ".join(map(str, marked)),
+                                     group=participant["group_code"]), field="group")
         with tx.action("correct", "participants", code, reason):
-            ensure_group(tx, group_code, enrolled_on)
             tx.update("participants", participant["doc_id"], {"group_code": group_code,
                                                               "enrolled_on": enrolled_on.isoformat()})
 

@@ -19,6 +19,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext as _
 
+from . import clock
 from .db import get_registry, get_site_store
 from .indicators import REC_ITEMS, over_75
 from .questionnaires import Questionnaire
@@ -188,6 +189,8 @@ def build_year(questionnaires: dict[str, Questionnaire]) -> dict[str, dict]:
                     "session_id": f"S{len(records['sessions']) + 1:04d}", "group_code": group, "number": number,
                     "date": held.isoformat(), "venue": venue,
                     "present": sorted(p for p in members[group] if number in attendance[p])})
+        for record in records["groups"]:  # the 2010 groups met for the last time long ago: closed then
+            record["closed_on"] = (groups[record["code"]] + timedelta(weeks=n - 1)).isoformat()
         out[code] = records
     return out
 
@@ -281,7 +284,7 @@ def demo_command(if_empty: bool) -> None:
             click.echo(_("The instance already has data; nothing was added."))
         else:
             year = build_year(current_app.extensions["questionnaires"])
-            merge(year, build_current(current_app.extensions["questionnaires"], date.today(),
+            merge(year, build_current(current_app.extensions["questionnaires"], clock.today(),
                                       {code: n for code, _name, _state, n in DEMO_SITES}))
             with click.progressbar(DEMO_SITES, label=_("Creating the demo sites"),
                                    item_show_func=lambda s: s[0] if s else "") as sites:

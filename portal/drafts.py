@@ -103,10 +103,24 @@ def may_open(questionnaire: Questionnaire, draft: Draft, index: int) -> bool:
 
 
 def progress(questionnaire: Questionnaire, answers: dict, index: int) -> tuple[int, int]:
-    """(this part's position, parts in all) as he sees them; later parts may still appear."""
-    shown = [p for p in questionnaire.pages if questionnaire.page_shown(p, answers) or p.index > index]
+    """(this part's position, parts in all) as he sees them. A later part counts while it is shown, or while
+    the questions that decide it are still to come; a part his answers already hide does not."""
+    to_come = {q.name for p in questionnaire.pages[index:] for q in p.items} - set(answers)
+    shown = [p for p in questionnaire.pages if p.index == index or questionnaire.page_shown(p, answers)
+             or (p.index > index and _undecided(p, to_come))]
     position = next((i for i, p in enumerate(shown, start=1) if p.index == index), 1)
     return position, len(shown)
+
+
+def total_is_final(questionnaire: Questionnaire, answers: dict, index: int) -> bool:
+    """No later part waits on an answer still to come: the count of parts will not change as he goes on."""
+    to_come = {q.name for p in questionnaire.pages[index:] for q in p.items} - set(answers)
+    return not any(_undecided(p, to_come) for p in questionnaire.pages[index + 1:])
+
+
+def _undecided(page, to_come: set[str]) -> bool:
+    rules = [r for q in page.items for r in (q.relevant, q.group.relevant if q.group else None) if r is not None]
+    return any(rule.references & to_come for rule in rules)
 
 
 def save_part(store: SiteStore, questionnaire: Questionnaire, participant_code: str, index: int,

@@ -20,9 +20,10 @@ answer is false, except ``= ''`` and ``!= ''`` which test emptiness.
 from __future__ import annotations
 
 import re
-from datetime import date
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+
+from . import clock
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -309,7 +310,7 @@ def _eval(node: tuple, values: Mapping[str, Any], current: Any) -> Any:
     if kind == "call":
         name, args = node[1], node[2]
         if name == "today":
-            return date.today().isoformat()
+            return clock.today().isoformat()
         if name == "true":
             return True
         if name == "false":

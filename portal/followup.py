@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from . import clock
 from .participants import ProgramError
 from .storage import SiteStore, Transaction
 
@@ -23,11 +24,16 @@ OUTCOMES = {
 }
 
 
-def record_attempt(store: SiteStore, participant_code: str, day: date, reached: bool, outcome: str,
+def record_attempt(store: SiteStore, participant_code: str, day: date, reached: bool | None, outcome: str,
                    user: str) -> None:
+    """``reached`` None: nobody said whether he was reached (the form starts with nothing chosen)."""
+    if reached is None:
+        raise ProgramError(_("Say whether he was reached."))
     if outcome not in OUTCOMES:
         raise ProgramError(_("Choose what came of the call."))
-    if day > date.today():
+    if reached and outcome == "no_contact":
+        raise ProgramError(_("He was reached, so the outcome cannot be «%(label)s».", label=OUTCOMES["no_contact"]))
+    if day > clock.today():
         raise ProgramError(_("The date cannot be in the future."))
     if not reached and outcome not in ("no_contact", "other"):
         raise ProgramError(_("If he was not reached, the outcome can only be «%(label)s».",

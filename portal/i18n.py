@@ -1,14 +1,15 @@
 """Languages (Spanish first, English second) and how dates are shown."""
 from __future__ import annotations
 
-from datetime import date, datetime
-
+import difflib
 import re
+import unicodedata
+from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_date, get_locale, gettext as _, to_user_timezone
+from flask_babel import Babel, format_date, get_locale, gettext as _
 
-from . import numbers
+from . import clock, numbers
 from .questionnaires import localized
 
 
@@ -37,38 +38,71 @@ def short_date(value) -> str:
 
 
 def date_time(value) -> str:
-    """dd/mm/aaaa hh:mm in the portal's time zone, from a stored UTC time."""
+    """dd/mm/aaaa hh:mm in the site's time zone, from a stored UTC time."""
     if value in (None, ""):
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return to_user_timezone(moment).strftime("%d/%m/%Y %H:%M")
+    return clock.local(moment).strftime("%d/%m/%Y %H:%M")
 
 
-MONTH_NAMES = {name: i for i, name in enumerate(
-    ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-     "noviembre", "diciembre"], start=1)}
-MONTH_NAMES.update({name: i for i, name in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], start=1)})
+SPANISH_MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+                  "noviembre", "diciembre"]
+ENGLISH_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                  "november", "december"]
+MONTH_NAMES = {name: i for names in (SPANISH_MONTHS, ENGLISH_MONTHS) for i, name in enumerate(names, start=1)}
 MONTH_NAMES["setiembre"] = 9
+NUMERIC_MONTHS = (r"(?P<y>[0-9]{4})[-/ ](?P<m>[0-9]{1,2})", r"(?P<m>[0-9]{1,2})[/-](?P<y>[0-9]{4})",
+                  r"(?P<m>[0-9]{1,2})/(?P<yy>[0-9]{2})")
+
+
+def _month_number(word: str) -> int | None:
+    """A month's name as people write it: whole, shortened (oct, sept, dic) or misspelt (novienbre), when
+    only one month fits."""
+    if word in MONTH_NAMES:
+        return MONTH_NAMES[word]
+    fits = {n for name, n in MONTH_NAMES.items() if len(word) >= 3 and name.startswith(word)}
+    if not fits:
+        fits = {MONTH_NAMES[name] for name in difflib.get_close_matches(word, MONTH_NAMES, n=3, cutoff=0.8)}
+    return fits.pop() if len(fits) == 1 else None
+
+
+def _plain(text: str | None) -> str:
+    """Lower case, no accents, no dots or commas, single spaces, without «de»."""
+    text = unicodedata.normalize("NFKD", (text or "").strip().lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    words = re.sub(r"[.,]", " ", text).split()
+    return " ".join(w for w in words if w not in ("de", "del"))
 
 
 def parse_month(text: str | None) -> str:
-    """A month as people write it: 2010-10, 10/2010, «octubre 2010», «Octubre de 2010» -> '2010-10'.
+    """A month as people write it -> 'YYYY-MM': 2010-10, 2010/10, 10/2010, 10/10, «octubre 2010», «Octubre de
+    2010», «oct. 2010», «Novienbre 2026».
 
-    Only ASCII digits; years 2000 to 2100. Raises ValueError with a message for a person.
+    Only ASCII digits; years 2000 to 2100; a month without its year is refused. Raises ValueError with a
+    message for a person.
     """
-    cleaned = " ".join((text or "").strip().lower().split())
-    patterns = (r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})", r"(?P<m>[0-9]{1,2})[/-](?P<y>[0-9]{4})",
-                r"(?P<name>[a-z]+)(?: de| del)? (?P<y>[0-9]{4})")
-    for pattern in patterns:
+    text = (text or "")[:40]
+    cleaned = "" if any(ch.isdigit() and not ch.isascii() for ch in text) else _plain(text)
+    if not cleaned.isascii():
+        cleaned = ""
+    for pattern in NUMERIC_MONTHS:
         found = re.fullmatch(pattern, cleaned)
-        if not found:
-            continue
-        month = MONTH_NAMES.get(found["name"]) if "name" in found.groupdict() else int(found["m"])
-        if month and 1 <= month <= 12 and 2000 <= int(found["y"]) <= 2100:
+        if found:
+            year = int(found["y"]) if "y" in found.groupdict() else 2000 + int(found["yy"])
+            if 1 <= int(found["m"]) <= 12 and 2000 <= year <= 2100:
+                return f"{year}-{int(found['m']):02d}"
+    found = re.fullmatch(r"(?P<name>[a-z]+) ?(?P<y>[0-9]{4})", cleaned)
+    if found:
+        month = _month_number(found["name"])
+        if month and 2000 <= int(found["y"]) <= 2100:
             return f"{found['y']}-{month:02d}"
     raise ValueError(_("Write the month as 10/2010 or «octubre 2010» (years 2000 to 2100)."))
+
+
+def last_complete_month(today: date) -> str:
+    """The month before the one ``today`` is in: the last one whose sheet can be complete."""
+    first = today.replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
 
 
 def month_name(value, with_year: bool = True) -> str:

@@ -4,18 +4,17 @@ No names, phones or addresses exist anywhere here: a man is his code.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from . import clock, groups
 from .bounds import FIRST_YEAR, before_the_program, no_room_for_a_man
+from .groups import GROUP_CODE_RE, GROUP_CODE_RULE, normalise_group  # noqa: F401  (their old home)
+from .refusals import ProgramError
 from .storage import SiteStore, Transaction
 
-GROUP_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
-GROUP_CODE_RULE = _l("The group code must have 1 to 16 characters: capital letters, digits and hyphens (for "
-                     "example 2026-A).")
 STATUSES = {
     "active": _l("Active"),
     "completed": _l("Completed the program"),
@@ -27,17 +26,6 @@ EXIT_REASON_STATUS = {"completed": "completed", "dropped_out": "dropped_out", "t
                       "other": "exited"}
 
 
-class ProgramError(ValueError):
-    """A request the program's rules refuse; the message is for a person."""
-
-
-def normalise_group(code: str) -> str:
-    code = (code or "").strip().upper()
-    if not GROUP_CODE_RE.fullmatch(code):
-        raise ProgramError(str(GROUP_CODE_RULE))
-    return code
-
-
 def next_participant_code(tx: Transaction, site_code: str, year: int) -> str:
     """<SITE>-<YEAR>-<NNNN>, sequential per site and year; a withdrawn or erased man's code is never reused."""
     prefix = f"{site_code}-{year}-"
@@ -47,18 +35,24 @@ def next_participant_code(tx: Transaction, site_code: str, year: int) -> str:
 
 
 def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: date, user: str) -> str:
-    """Create a man's record and return his new code."""
+    """Create a man's record in an open group and return his new code."""
     group_code = normalise_group(group_code)
-    if enrolled_on > date.today():
-        raise ProgramError(_("The enrolment date cannot be in the future."))
+    if enrolled_on > clock.today():
+        raise ProgramError(_("The enrolment date cannot be in the future."), field="enrolled_on")
     if enrolled_on.year < FIRST_YEAR:
-        raise ProgramError(before_the_program(enrolled_on))
+        raise ProgramError(before_the_program(enrolled_on), field="enrolled_on")
 
     def change(tx: Transaction) -> str:
         full = no_room_for_a_man(tx.with_withdrawn().count("participants"))
         if full:
             raise ProgramError(full)
-        ensure_group(tx, group_code, enrolled_on)
+        group = groups.existing(tx, group_code)
+        if group.get("closed_on"):
+            raise ProgramError(_("The group %(group)s is closed. Choose an open group.", group=group_code),
+                               field="group")
+        problems = groups.span_problems(group, enrolled_on)
+        if problems:
+            raise ProgramError(" ".join(problems), field="enrolled_on")
         code = next_participant_code(tx, site_code, enrolled_on.year)
         tx.insert("participants", {"code": code, "group_code": group_code,
                                    "enrolled_on": enrolled_on.isoformat(), "status": "active"})
@@ -68,12 +62,12 @@ def register(store: SiteStore, site_code: str, group_code: str, enrolled_on: dat
 
 
 def ensure_group(tx: Transaction, group_code: str, started_on: date) -> None:
-    """A group comes into being with its first man."""
+    """The import's declared way: a group its rows name comes into being, starting on that date."""
     if not tx.first("groups", code=group_code):
         tx.insert("groups", {"code": group_code, "started_on": started_on.isoformat()})
 
 
-def groups(snapshot) -> list[str]:
+def group_codes(snapshot) -> list[str]:
     return sorted(g["code"] for g in snapshot.all("groups"))
 
 

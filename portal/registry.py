@@ -9,6 +9,7 @@ from functools import cache
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .clock import DEFAULT_ZONE, ZONES
 from .states import STATES
 from .storage import SITE_CODE_RE, SiteStore, Transaction, now_iso
 
@@ -18,7 +19,20 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class RegistryError(ValueError):
-    """Input that cannot be accepted; the message is for a person."""
+    """Input that cannot be accepted; the message is for a person. ``fields``: each field's own message."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+def _refuse(problems: list[tuple[str, str]]) -> None:
+    """(field, message) pairs -> one RegistryError that knows where each message goes."""
+    if problems:
+        fields: dict[str, str] = {}
+        for field, message in problems:
+            fields.setdefault(field, message)
+        raise RegistryError(" ".join(m for _f, m in problems), fields)
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,11 @@ class Site:
     name: str
     state: str
     sessions: int
+    time_zone: str = DEFAULT_ZONE  # "today" at the site, and every time shown for it
+
+    @property
+    def time_zone_name(self) -> str:
+        return str(ZONES.get(self.time_zone, self.time_zone))
 
     @property
     def state_name(self) -> str:
@@ -67,10 +86,10 @@ def get_site(registry: SiteStore, code: str) -> Site | None:
 
 
 def _site(doc: dict) -> Site:
-    return Site(doc["code"], doc["name"], doc["state"], int(doc["sessions"]))
+    return Site(doc["code"], doc["name"], doc["state"], int(doc["sessions"]), doc.get("time_zone") or DEFAULT_ZONE)
 
 
-def check_site(code: str, name: str, state: str, sessions: int) -> Site:
+def check_site(code: str, name: str, state: str, sessions: int, time_zone: str | None = None) -> Site:
     """Validate the fields of a new site; raise RegistryError with every problem."""
     problems = []
     if not isinstance(code, str) or not SITE_CODE_RE.fullmatch(code):
@@ -86,9 +105,12 @@ def check_site(code: str, name: str, state: str, sessions: int) -> Site:
         problems.append(_("The state must be its INEGI code, from 01 to 32."))
     if not isinstance(sessions, int) or isinstance(sessions, bool) or not 1 <= sessions <= 60:
         problems.append(_("The number of program sessions must be between 1 and 60."))
+    time_zone = time_zone or DEFAULT_ZONE
+    if time_zone not in ZONES:
+        problems.append(_("The time zone must be one of Mexico's: %(zones)s.", zones=", ".join(ZONES)))
     if problems:
         raise RegistryError(" ".join(problems))
-    return Site(code, name, state, sessions)
+    return Site(code, name, state, sessions, time_zone)
 
 
 def add_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
@@ -96,20 +118,21 @@ def add_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
         if tx.first("sites", code=site.code):
             raise RegistryError(_("A site with the code %(code)s already exists.", code=site.code))
         tx.insert("sites", {"code": site.code, "name": site.name, "state": site.state,
-                            "sessions": site.sessions, "created_at": now_iso()})
+                            "sessions": site.sessions, "time_zone": site.time_zone, "created_at": now_iso()})
         return site
 
     return registry.write(change, user=user)
 
 
 def update_site(registry: SiteStore, site: Site, user: str | None = None) -> Site:
-    """Another name, state or number of sessions for a site (its code names its file: it stays)."""
+    """Another name, state, number of sessions or time zone for a site (its code names its file: it stays)."""
 
     def change(tx: Transaction) -> Site:
         found = tx.first("sites", code=site.code)
         if found is None:
             raise RegistryError(_("The site %(code)s does not exist.", code=site.code))
-        tx.update("sites", found["doc_id"], {"name": site.name, "state": site.state, "sessions": site.sessions})
+        tx.update("sites", found["doc_id"], {"name": site.name, "state": site.state, "sessions": site.sessions,
+                                             "time_zone": site.time_zone})
         return site
 
     return registry.write(change, user=user)
@@ -136,16 +159,16 @@ def list_users(registry: SiteStore) -> list[User]:
     return sorted((_user(d) for d in registry.read().all("users")), key=lambda u: u.username)
 
 
-def _role_problems(registry: SiteStore, role: str, site: str | None) -> list[str]:
+def _role_problems(registry: SiteStore, role: str, site: str | None) -> list[tuple[str, str]]:
     problems = []
     if role not in ROLES:
-        problems.append(_("The role must be admin, coordinator or facilitator."))
+        problems.append(("role", _("Choose the role: administrator, coordinator or facilitator.")))
     if role == "facilitator" and not site:
-        problems.append(_("A facilitator must belong to a site: give --site."))
+        problems.append(("site", _("A facilitator must belong to a site: choose his site.")))
     if role != "facilitator" and site:
-        problems.append(_("Only facilitators belong to a site."))
+        problems.append(("site", _("Only facilitators belong to a site.")))
     if site and not get_site(registry, site):
-        problems.append(_("The site %(code)s does not exist.", code=site))
+        problems.append(("site", _("The site %(code)s does not exist.", code=site)))
     return problems
 
 
@@ -153,9 +176,7 @@ def update_user(registry: SiteStore, username: str, role: str, site: str | None,
                 user: str | None = None) -> User:
     """Another role or site, or deactivate (he can no longer sign in) and reactivate."""
     site = site or None
-    problems = _role_problems(registry, role, site)
-    if problems:
-        raise RegistryError(" ".join(problems))
+    _refuse(_role_problems(registry, role, site))
 
     def change(tx: Transaction) -> User:
         found = tx.first("users", username=username)
@@ -173,18 +194,18 @@ def add_user(registry: SiteStore, username: str, role: str, password: str,
              site: str | None = None, user: str | None = None, temporary: bool = False) -> User:
     problems = []
     if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
-        problems.append(_("The user name must have 3 to 32 characters: lower-case letters, digits, "
-                          "dot, hyphen or underscore."))
+        problems.append(("username", _("The user name must have 3 to 32 characters: lower-case letters, digits, "
+                                       "dot, hyphen or underscore.")))
     problems += _role_problems(registry, role, site)
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        problems.append(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
-    if problems:
-        raise RegistryError(" ".join(problems))
+        problems.append(("password", _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)))
+    _refuse(problems)
     password_hash = generate_password_hash(password)
 
     def change(tx: Transaction) -> User:
         if tx.first("users", username=username):
-            raise RegistryError(_("The user %(name)s already exists.", name=username))
+            message = _("The user %(name)s already exists.", name=username)
+            raise RegistryError(message, {"username": message})
         tx.insert("users", {"username": username, "role": role, "site": site if site else None,
                             "password_hash": password_hash, "active": True, "created_at": now_iso(),
                             "must_change_password": temporary})
@@ -212,13 +233,21 @@ def set_password(registry: SiteStore, username: str, password: str, user: str | 
     registry.write(change, user=user)
 
 
+class Deactivated(RegistryError):
+    """The right password of a user who can no longer sign in."""
+
+
 def authenticate(registry: SiteStore, username: str, password: str) -> User | None:
+    """The user of this name and password; None when either is wrong. A deactivated user who gives his right
+    password raises Deactivated (so he is not told his password is wrong)."""
     doc = registry.read().first("users", username=(username or "").strip().lower())
-    if not doc or not doc.get("active", True):
+    if not doc:
         check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(doc["password_hash"], password or ""):
         return None
+    if not doc.get("active", True):
+        raise Deactivated(_("Your user was deactivated: you can no longer sign in. Ask the administrator."))
     return User(doc["username"], doc["role"], doc.get("site"))
 
 

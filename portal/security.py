@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from . import logins
+from . import clock, logins
 from .db import get_registry
 from .registry import get_site, get_user
 
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def load_user():
+        clock.use_zone(None)  # a worker thread serves many requests: no site's zone carries over
         if request.endpoint == "participant.clip":
             g.user = None  # the same file for everyone: no session read, so no "Vary: Cookie" to spoil its cache
             return None
@@ -109,6 +110,7 @@ def site_access(write: bool = False):
             if site is None:
                 abort(404)
             g.site = site
+            clock.use_zone(site.time_zone)
             return view(site_code, *args, **kwargs)
 
         return wrapped

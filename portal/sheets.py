@@ -1,52 +1,26 @@
 """The monthly monitoring sheet (PDF, Letter, Spanish) that a facilitator signs and sends."""
 from __future__ import annotations
 
-import calendar
-from datetime import date
 from pathlib import Path
 
 from flask import render_template
 from flask_babel import force_locale, gettext as _
 
+from . import clock
+from .as_of import AsOf, month_end  # noqa: F401  (month_end: also the sheets' helper)
 from .charts import grouped_bars
 from .i18n import month_name
 from .indicators import compute, from_snapshot
-from .participants import EXIT_REASON_STATUS, roster
+from .participants import roster
 from .registry import Site
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def month_end(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return date(year, mon, calendar.monthrange(year, mon)[1]).isoformat()
-
-
-class _AsOf:
-    """A snapshot seen as it was at the end of a day: later sessions and records left out."""
-
-    def __init__(self, snapshot, day: str):
-        self.snapshot, self.day = snapshot, day
-
-    def all(self, table: str) -> list[dict]:
-        rows = self.snapshot.all(table)
-        key = {"sessions": "date", "participants": "enrolled_on", "responses": "submitted_on"}.get(table)
-        rows = [r for r in rows if not key or r[key] <= self.day]
-        if table == "participants":  # his status then: active unless his exit was already recorded
-            exits = {r["participant_code"]: r["answers"].get("exit_reason") for r in self.all("responses")
-                     if r["questionnaire"] == "facilitator_exit"}
-            rows = [{**p, "status": EXIT_REASON_STATUS.get(exits[p["code"]], "exited") if p["code"] in exits
-                     else "active"} for p in rows]
-        return rows
-
-    def find(self, table: str, **match) -> list[dict]:
-        return [r for r in self.all(table) if all(r.get(f) == want for f, want in match.items())]
-
-
 def sheet_context(site: Site, snapshot, month: str) -> dict:
     """Everything the sheet shows, from the indicator module and the site's records."""
-    as_of = min(month_end(month), date.today().isoformat())
-    past = _AsOf(snapshot, as_of)
+    as_of = min(month_end(month), clock.today().isoformat())
+    past = AsOf(snapshot, as_of)
     data = from_snapshot(site.code, site.state, site.sessions, past)
     indicators = compute([data], month, as_of)
     rows = {r.code: r for r in roster(past)}
@@ -69,7 +43,7 @@ def sheet_context(site: Site, snapshot, month: str) -> dict:
          ("más del 75%", [r["attended_over_75_pct"] for r in ytd])],
         f"Permanencia de los hombres que ingresaron cada mes de {year}")
     return {"site": site, "month": month, "month_title": month_name(month), "as_of": as_of,
-            "ind": indicators, "grid": grid, "chart": chart, "generated": date.today()}
+            "ind": indicators, "grid": grid, "chart": chart, "generated": clock.today()}
 
 
 def render_sheet_html(site: Site, snapshot, month: str) -> str:
@@ -100,6 +74,3 @@ def check_month(text: str) -> str:
         pass
     raise ValueError(_("The month must be written as YYYY-MM, for example 2010-03."))
 
-
-def current_month() -> str:
-    return date.today().strftime("%Y-%m")

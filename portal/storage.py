@@ -49,6 +49,8 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from . import clock
+
 SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
 AUDIT_TABLE = "_audit"
 SECRET_FIELDS = frozenset({"password_hash"})  # the history says they changed, never what they were
@@ -120,7 +122,7 @@ def validate_site_code(code: Any) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 # --------------------------------------------------------------------------

@@ -62,6 +62,14 @@ def phone(chromium):
     context.close()
 
 
+def sign_in(page, base, username, password):
+    """A staff member signs in on the sign-in page, as a person types."""
+    page.goto(base + "/entrar")
+    page.get_by_label("Nombre de usuario").fill(username)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Iniciar sesión").click()
+
+
 def axe_violations(page):
     """WCAG 2.1 A and AA violations that axe-core finds on the page."""
     from axe_playwright_python.sync_playwright import Axe

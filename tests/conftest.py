@@ -4,7 +4,7 @@ import subprocess
 import pytest
 
 from portal import create_app
-from portal.db import get_registry
+from portal.db import get_registry, get_site_store
 from portal.registry import add_site, add_user, check_site
 
 pytest_plugins = ["browser"]  # the real-browser fixtures: chromium, live, phone
@@ -28,7 +28,21 @@ def app(tmp_path):
         add_user(registry, "coord", "coordinator", PASSWORDS["coord"])
         add_user(registry, "fac_a", "facilitator", PASSWORDS["fac_a"], "SITE-A")
         add_user(registry, "fac_b", "facilitator", PASSWORDS["fac_b"], "SITE-B")
+        for site, sessions in (("SITE-A", 24), ("SITE-B", 20)):  # groups exist before men go into them
+            for code in GROUPS:
+                add_group(site, code, sessions=sessions)
     return app
+
+
+GROUPS = ("2026-A", "2026-B")
+GROUP_START = "2025-12-15"
+
+
+def add_group(site, code, started_on=GROUP_START, sessions=24):
+    """A group created as a facilitator creates it (inside an app context)."""
+    store = get_site_store(site)
+    store.write(lambda tx: tx.insert("groups", {"code": code, "started_on": started_on, "sessions": sessions,
+                                                "closed_on": None}), user="test")
 
 
 @pytest.fixture(scope="session")
@@ -155,7 +169,8 @@ class Facilitator(Staff):
     def issue_code(self, participant_code, questionnaire="intake"):
         page = self.client.get(self.url(f"participantes/{participant_code}/"))
         response = self.client.post(self.url(f"participantes/{participant_code}/codigo"),
-                                    data={"cuestionario": questionnaire, "csrf_token": csrf_token(page)})
+                                    data={"cuestionario": questionnaire, "csrf_token": csrf_token(page)},
+                                    follow_redirects=True)
         assert response.status_code == 200
         return re.search(r'<p class="slip-code" id="codigo">([A-Z0-9-]+)</p>', response.get_data(as_text=True)).group(1)
 

@@ -1,9 +1,9 @@
 """Administration in the browser: sites and users, temporary passwords, deactivation."""
 import re
 
-from conftest import PASSWORDS, Facilitator, Staff, csrf_token
+from conftest import PASSWORDS, Facilitator, Staff, csrf_token, csrf_token_from
 from portal.db import get_registry
-from portal.registry import get_site
+from portal.registry import get_site, list_users
 
 
 def admin(app):
@@ -33,9 +33,13 @@ def test_an_administrator_adds_and_edits_a_site(app):
 
 def test_a_new_user_signs_in_with_a_temporary_password_and_must_change_it(app):
     staff = admin(app)
-    page = staff.post_form("/admin/usuarios/nuevo", {"username": "nueva.fac", "role": "facilitator",
-                                                     "site": "SITE-A"}).get_data(as_text=True)
+    response = staff.post_form("/admin/usuarios/nuevo", {"username": "nueva.fac", "role": "facilitator",
+                                                         "site": "SITE-A"})
+    assert response.status_code == 303  # post, redirect, get: a reload makes nothing again
+    page = staff.client.get(response.headers["Location"]).get_data(as_text=True)
     temporary = re.search(r'<p class="slip-code" id="contrasena">([A-Z0-9-]+)</p>', page).group(1)
+    again = staff.client.get(response.headers["Location"])
+    assert again.status_code == 302 and temporary not in again.get_data(as_text=True)
     newcomer = Staff(app.test_client())
     assert newcomer.login("nueva.fac", temporary).status_code == 302
     response = newcomer.client.get("/sitio/SITE-A/")
@@ -50,14 +54,19 @@ def test_a_new_user_signs_in_with_a_temporary_password_and_must_change_it(app):
 def test_a_reset_password_ends_his_sessions_and_a_deactivated_user_cannot_sign_in(app):
     fac = Facilitator(app.test_client())
     staff = admin(app)
-    token = csrf_token(staff.client.get("/admin/usuarios/"))
-    page = staff.client.post("/admin/usuarios/fac_a/contrasena", data={"csrf_token": token}).get_data(as_text=True)
+    asked = staff.client.get("/admin/usuarios/fac_a/contrasena").get_data(as_text=True)
+    assert "deja de funcionar" in asked and "se cierra su sesión" in asked  # one click changes nothing yet
+    assert fac.client.get("/sitio/SITE-A/").status_code == 200
+    page = staff.client.post("/admin/usuarios/fac_a/contrasena", data={"csrf_token": csrf_token_from(asked)},
+                             follow_redirects=True).get_data(as_text=True)
     assert "Se cerraron sus sesiones abiertas" in page
     assert fac.client.get("/sitio/SITE-A/").status_code == 302
     assert Staff(app.test_client()).login("fac_a", PASSWORDS["fac_a"]).status_code == 401
     response = staff.post_form("/admin/usuarios/fac_b/", {"role": "facilitator", "site": "SITE-B", "active": "0"})
     assert response.status_code == 302
-    assert Staff(app.test_client()).login("fac_b", PASSWORDS["fac_b"]).status_code == 401
+    refused = Staff(app.test_client()).login("fac_b", PASSWORDS["fac_b"])
+    assert refused.status_code == 403 and "desactivado" in refused.get_data(as_text=True)  # not "wrong password"
+    assert Staff(app.test_client()).login("fac_b", "not-his-password").status_code == 401
     response = staff.post_form("/admin/usuarios/admin/", {"role": "admin", "site": "", "active": "0"})
     assert response.status_code == 422 and "No puede desactivarse" in response.get_data(as_text=True)
 
@@ -68,3 +77,15 @@ def test_only_administrators_reach_administration(app):
         staff.login(user)
         for url in ("/admin/usuarios/", "/admin/usuarios/nuevo", "/admin/sitios/nuevo", "/admin/sitios/SITE-A/"):
             assert staff.client.get(url).status_code == 403, (user, url)
+
+
+def test_a_new_user_without_a_chosen_role_is_refused_next_to_the_role(app):
+    staff = admin(app)
+    form = staff.client.get("/admin/usuarios/nuevo").get_data(as_text=True)
+    assert '<option value="">Elija el papel</option>' in form  # nothing chosen at first
+    response = staff.post_form("/admin/usuarios/nuevo", {"username": "sin.papel", "role": "", "site": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="role-error"' in html and 'href="#role"' in html
+    with app.app_context():
+        assert "sin.papel" not in [u.username for u in list_users(get_registry())]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import add_group
 from portal import PROJECT_ROOT, access_codes, backup, create_app, storage
 from portal.participants import register
 
@@ -36,6 +37,7 @@ def demo(tmp_path_factory):
     app = make_app(instance)
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     with app.app_context():
+        add_group("CDMX-IZT", "2010-Z", started_on="2010-11-01")
         man = register(storage.store_for_site(instance, "CDMX-IZT"), "CDMX-IZT", "2010-Z", date(2010, 11, 2),
                        "test")
         code, _ = access_codes.issue(access_codes.codes_store(instance), app.secret_key, site="CDMX-IZT",

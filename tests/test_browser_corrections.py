@@ -35,7 +35,12 @@ def test_a_facilitator_corrects_a_mistyped_age_and_sees_it_in_his_history(chromi
     assert page.get_by_label("¿Cuántos años cumplidos tiene?").input_value() == "81"
     page.get_by_label("¿Cuántos años cumplidos tiene?").fill("18")
     page.get_by_role("button", name="Guardar la corrección").click()
-    assert page.get_by_text("Escriba el motivo de este cambio").is_visible()  # a reason is required
+    # a reason is required: the message sits next to the reason box, the page scrolled there, the top links to it
+    assert page.locator("#reason-error").get_by_text("Escriba el motivo de este cambio").is_visible()
+    assert page.evaluate("document.activeElement.id") == "reason"
+    box = page.locator("#reason-error").bounding_box()
+    assert 0 <= box["y"] <= page.viewport_size["height"]
+    assert page.locator(".error-summary a[href='#reason']").count() == 1
     assert page.get_by_label("¿Cuántos años cumplidos tiene?").input_value() == "18"  # nothing typed is lost
     page.get_by_label("Motivo de la corrección").fill("En el papel dice 18; se capturó al revés")
     page.get_by_role("button", name="Guardar la corrección").click()

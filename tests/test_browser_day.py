@@ -1,11 +1,11 @@
 """A facilitator's working day, and administration, in chromium at desktop size on the demo."""
 import re
 import zipfile
-from datetime import date
 
 import pytest
 
-from browser import LiveServer, axe_violations
+from browser import LiveServer, axe_violations, sign_in
+from portal import clock
 from portal import create_app
 
 pytestmark = pytest.mark.browser
@@ -20,13 +20,6 @@ def demo_live(tmp_path):
     assert result.exit_code == 0, result.output
     with LiveServer(app) as server:
         yield server
-
-
-def sign_in(page, base, username, password):
-    page.goto(base + "/entrar")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(password)
-    page.get_by_role("button", name="Iniciar sesión").click()
 
 
 def test_a_facilitators_day_on_the_demo(chromium, demo_live):
@@ -74,7 +67,7 @@ def test_a_facilitators_day_on_the_demo(chromium, demo_live):
 
     # print last month's sheet
     page.get_by_role("link", name="Resumen").first.click()
-    last_month = (date.today().replace(day=1) - __import__("datetime").timedelta(days=1))
+    last_month = (clock.today().replace(day=1) - __import__("datetime").timedelta(days=1))
     page.get_by_label("Hoja mensual de monitoreo (PDF)").fill(last_month.strftime("%m/%Y"))
     with page.expect_download() as download:
         page.get_by_role("button", name="Descargar la hoja").click()
@@ -115,7 +108,9 @@ def test_administration_and_the_coordinators_summary(chromium, demo_live):
 
     sign_in(page, demo_live.url, "coordinacion", "demo-coordinacion-2010")
     page.get_by_role("link", name="Todos los sitios").first.click()
-    assert page.locator("table tbody tr").count() == 19
+    assert page.locator("table tbody tr:not(.total)").count() == 19  # a row per site
+    assert page.locator("table tbody tr.total").count() == 8  # a total per state
+    assert page.locator("table tfoot tr", has_text="Todo el país").count() == 1
     assert not axe_violations(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Descargar el resumen (zip)").click()

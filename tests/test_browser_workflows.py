@@ -71,7 +71,7 @@ def test_the_whole_journey_on_a_phone(chromium, live, tmp_path, javascript):
     page.get_by_label("Contraseña").fill(PASSWORDS["fac_a"])
     staff.click("button", "Iniciar sesión")
     staff.click("link", "Registrar a un hombre")
-    page.get_by_label("Grupo").fill("2026-A")
+    page.get_by_label("Grupo").select_option("2026-A")
     page.get_by_label("Fecha de ingreso").fill("2026-11-02")
     staff.click("button", "Registrar y seguir con la entrevista de ingreso")
     man = re.search(r"/participantes/([A-Z0-9-]+)/", page.url).group(1)
@@ -128,12 +128,12 @@ def test_the_whole_journey_on_a_phone(chromium, live, tmp_path, javascript):
     him.goto("/cuestionario/")
     him.page.get_by_label("Su código").fill(code)
     him.click("button", "Empezar")
-    assert him.page.get_by_text("Ese código ya se usó").is_visible()
+    assert him.page.get_by_text("Sus respuestas con este código ya se recibieron").is_visible()
     man_context.close()
 
     # Sessions: with him, then twice without him: the at-risk mark appears.
     staff.goto("/sitio/SITE-A/participantes/nuevo")
-    page.get_by_label("Grupo").fill("2026-A")
+    page.get_by_label("Grupo").select_option("2026-A")
     page.get_by_label("Fecha de ingreso").fill("2026-11-02")
     staff.click("button", "Registrar y seguir con la entrevista de ingreso")
     other = "SITE-A-2026-0002"

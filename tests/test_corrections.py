@@ -1,17 +1,17 @@
 """Every record can be seen, corrected, withdrawn and restored with its history; a man can be erased."""
 import json
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator, Staff, csrf_token
+from portal import clock
 from portal import indicators
 from portal.db import get_site_store
 from portal.sheets import sheet_context
 
-TODAY = date.today().isoformat()
+TODAY = clock.today().isoformat()
 MONTH = TODAY[:7]
 
 

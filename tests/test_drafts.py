@@ -57,7 +57,7 @@ def test_each_part_is_saved_and_the_code_brings_him_back_on_another_phone(app, c
     snap = site_snapshot(app)
     assert snap.first("responses", participant_code=man, questionnaire="intake")["answers"]["age"] == 34
     assert snap.count("drafts") == 0
-    assert "ya se usó" in Participant(app.test_client()).open(code)[1]
+    assert "ya se recibieron" in Participant(app.test_client()).open(code)[1]
 
 
 def test_a_part_cannot_be_skipped_by_typing_its_address(app, client):
@@ -119,7 +119,7 @@ def test_answers_stored_but_code_not_marked_never_opens_again(app, client, monke
         stored = access_codes.codes_store(app.instance_path).read().first("codes", participant_code=man)
     assert stored["used_at"] is None  # the second write did not happen ...
     url, text = Participant(app.test_client()).open(code)
-    assert url == "/cuestionario/" and "ya se usó" in text  # ... yet the code cannot open it again
+    assert url == "/cuestionario/" and "ya se recibieron" in text  # ... yet the code cannot open it again
     assert site_snapshot(app).count("responses") == 1
 
 

@@ -6,7 +6,7 @@ from datetime import date
 import pyreadstat
 import pytest
 
-from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, Staff
+from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, Staff, add_group
 from portal import PROJECT_ROOT, create_app
 from portal.db import get_registry, get_site_store
 from portal.drafts import load
@@ -38,6 +38,7 @@ def start(tmp_path, forms):
         if not registry.read().all("sites"):
             add_site(registry, check_site("SITE-A", "Centro de Salud A", "09", 24))
             add_user(registry, "fac_a", "facilitator", PASSWORD, "SITE-A")
+            add_group("SITE-A", "2026-A")
     return app
 
 

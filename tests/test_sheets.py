@@ -1,10 +1,10 @@
 """The monthly sheet as PDF, read back: site, Spanish month, numbers, attendance grid, pages."""
 import re
-from datetime import date
 
 import pytest
 
 from conftest import FACILITATOR_EXIT, INTAKE_ANSWERS, Facilitator, read_pdf
+from portal import clock
 from portal.db import get_registry, get_site_store
 from portal.indicators import compute, from_snapshot
 from portal.numbers import number
@@ -51,7 +51,7 @@ def test_sheet_from_the_facilitator_button(app, site_month, tmp_path):
     with app.app_context():
         site = get_site(get_registry(), "SITE-A")
         data = from_snapshot("SITE-A", "09", 24, get_site_store("SITE-A").read())
-    expected = compute([data], "2026-11", min("2026-11-30", date.today().isoformat()))
+    expected = compute([data], "2026-11", min("2026-11-30", clock.today().isoformat()))
     def shown(label, value, suffix=""):
         return re.search(re.escape(label) + r"\s+" + re.escape(f"{value}{suffix}") + r"\n", text)
 
@@ -108,7 +108,7 @@ def test_site_page_shows_the_months_indicators_from_the_same_module(app, site_mo
     html = fac.client.get(fac.url("?mes=2026-11")).get_data(as_text=True)
     with app.app_context():
         data = from_snapshot("SITE-A", "09", 24, get_site_store("SITE-A").read())
-    expected = compute([data], "2026-11", date.today().isoformat())
+    expected = compute([data], "2026-11", clock.today().isoformat())
     shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num">([^<]+)</td>', html))
     assert shown["Hombres que ingresaron (cuestionarios de inicio)"] == str(expected["enrolled"])
     assert shown["Edad promedio al ingresar"] == str(expected["mean_age"])
@@ -129,7 +129,7 @@ def test_numbers_are_written_one_way_in_the_sheet_the_site_page_and_the_summary(
     fac, _ = site_month
     with app.app_context():
         data = from_snapshot("SITE-A", "09", 24, get_site_store("SITE-A").read())
-    expected = compute([data], "2026-11", min("2026-11-30", date.today().isoformat()))
+    expected = compute([data], "2026-11", min("2026-11-30", clock.today().isoformat()))
     assert expected["sessions_outside_health_centre_pct"] == 33.3 and expected["attended_13_plus_pct"] == 0.0
     text, _pages, _size = pdf_text(fac.client.get(fac.url("hoja-mensual?mes=2026-11")).data, tmp_path)
     html = fac.client.get(fac.url("?mes=2026-11")).get_data(as_text=True)

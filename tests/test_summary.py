@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import add_group
 from portal import FORMS_FOLDER, create_app
 from portal.attendance import save_session
 from portal.db import get_registry, get_site_store
@@ -100,6 +101,7 @@ def fill_sites(app):
     with app.app_context():
         # SITE-A
         store = get_site_store("SITE-A")
+        add_group("SITE-A", "2025-A", started_on=date(YEAR, 9, 2).isoformat())
         men = [register(store, "SITE-A", "2025-A", date(YEAR, 9, 1), "fac_a") for _ in range(12)]
         codes += men
         for i, man in enumerate(men):
@@ -134,6 +136,7 @@ def fill_sites(app):
 
         # SITE-B
         store = get_site_store("SITE-B")
+        add_group("SITE-B", "2025-B", started_on=date(YEAR, 10, 6).isoformat())
         men = [register(store, "SITE-B", "2025-B", date(YEAR, 10, 6), "fac_b") for _ in range(6)]
         men.append(register(store, "SITE-B", "2025-B", date(YEAR, 11, 3), "fac_b"))
         codes += men
@@ -682,7 +685,7 @@ def test_a_rebuild_renders_only_the_pages_that_changed(app, tmp_path):
     with app.app_context():
         store = get_site_store("SITE-A")
         men = sorted(p["code"] for p in store.read().all("participants"))
-        save_session(store, group_code="2025-A", number=10, held_on=date(YEAR, 10, 27), venue="online",
+        save_session(store, group_code="2025-A", number=10, held_on=date(YEAR, 10, 29), venue="online",
                      present=men[:7], sessions_in_program=24, user="fac_a")
     third = freeze(app, out, generated_at="2025-11-12T10:00:00-06:00")
     after = snapshot(out)

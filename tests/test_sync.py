@@ -5,7 +5,7 @@ import random
 import re
 from datetime import date, timedelta
 
-from conftest import Facilitator, Staff, csrf_token
+from conftest import Facilitator, Staff, csrf_token, add_group
 from portal import corrections
 from portal.db import get_registry, get_site_store
 from portal.demo import _insert_all, build_year
@@ -38,6 +38,7 @@ def change_the_site(app, men):
         answers = {**exit_record["answers"], "comments": "Corregido: gracias a todos"}
         corrections.correct_response(store, forms["exit"], exit_record["doc_id"], answers, date(2026, 11, 21),
                                      "Comentario mal copiado", "fac_a")
+        add_group("SITE-A", "2026-C", started_on="2026-11-02")
         new = register(store, "SITE-A", "2026-C", date(2026, 11, 2), "fac_a")
         save_session(store, group_code="2026-C", number=1, held_on=date(2026, 11, 3), venue="health_centre",
                      present=[new], sessions_in_program=24, user="fac_a")

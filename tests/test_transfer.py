@@ -1079,7 +1079,7 @@ def test_a_part_saved_while_an_import_checks_its_rows_neither_waits_nor_makes_it
     assert load(snapshot, men[1], "exit").started and snapshot.first("participants", code="SITE-A-2026-0005")
 
 
-@pytest.mark.parametrize("enrolled_on, imported", [("2025-06-01", True), ("2026-11-05", False)],
+@pytest.mark.parametrize("enrolled_on, imported", [("2025-12-01", True), ("2026-11-05", False)],
                          ids=["another-man", "the-files-man"])
 def test_a_man_registered_while_an_import_checks_its_rows_is_checked_against_again_under_the_lock(
         app, runner, tmp_path, monkeypatch, enrolled_on, imported):

@@ -61,7 +61,7 @@ def test_facilitator_intake_then_participant_answers_with_code(app, client):
     assert intake["answers"]["rec_insults"] == "no"
     # the code works once, and his draft went with the sending
     url, text = participant.open(code)
-    assert url == "/cuestionario/" and "ya se usó" in text
+    assert url == "/cuestionario/" and "ya se recibieron" in text
     assert snap.count("drafts") == 0
     # codes are stored hashed only
     codes_file = Path(app.instance_path) / "codes.json"

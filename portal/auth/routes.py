@@ -6,7 +6,7 @@ from flask_babel import gettext as _, ngettext
 
 from .. import logins
 from ..db import get_registry
-from ..registry import RegistryError, authenticate, set_password
+from ..registry import Deactivated, RegistryError, authenticate, set_password
 from ..security import login_required
 from ..throttle import Door, Throttle, throttle_store
 from . import bp
@@ -69,7 +69,11 @@ def login():
         else:
             if claim.slowed:  # someone else is guessing this account from other addresses
                 time.sleep(current_app.config.get("LOGIN_SLOW_SECONDS", 2))
-            user = authenticate(get_registry(), form.username.data, form.password.data)
+            try:
+                user = authenticate(get_registry(), form.username.data, form.password.data)
+            except Deactivated as exc:  # his right password: not a guess
+                door.succeeded(claim)
+                return render_template("auth/login.html", form=form, error=str(exc)), 403
             if user is None:
                 error = _("The user name or the password is not right.")
             else:

@@ -8,7 +8,6 @@ session cookie only says which code he typed.
 import secrets
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 from markupsafe import Markup
@@ -18,11 +17,12 @@ from flask import (abort, current_app, flash, g, get_flashed_messages, make_resp
                    request, session, url_for)
 from flask_babel import get_locale, gettext as _, ngettext
 
-from .. import access_codes, drafts
+from .. import access_codes, clock, drafts
 from ..auth.routes import end_session
-from ..db import get_site_store
+from ..db import get_registry, get_site_store
 from ..participants import ProgramError
 from ..questionnaire_form import form_class
+from ..registry import get_site
 from ..storage import StoreError
 from ..throttle import Door, Throttle, throttle_store
 from ..transfer import pending
@@ -32,6 +32,7 @@ from .listening import page_audio
 KIOSK_COOKIE = "tableta"
 KIOSK_IDLE_SECONDS = 15 * 60  # a man who walks away: the tablet goes back to the start
 KIOSK_THANKS_SECONDS = 12
+AWAY_SECONDS = 30 * 60  # away this long, his unsent answers open only with his code typed again
 PREFIXES = ("/cuestionario/", "/c/")  # every address a man sees
 
 
@@ -131,7 +132,7 @@ def start():
         return to_start(str(exc), code[:20])
     door.succeeded(claim)
     session["answering"] = {"digest": record.digest, "site": record.site, "participant": record.participant_code,
-                            "questionnaire": record.questionnaire}
+                            "questionnaire": record.questionnaire, "seen": _now()}
     session.pop("answered", None)
     opened = Opened()  # straight to the part he reached: one round trip less on a slow phone
     return redirect(part_url(drafts.current_page(opened.questionnaire, opened.draft)), 303)
@@ -141,7 +142,7 @@ def _keep_or_forget() -> bool:
     """Back at the code page: on a shared tablet nothing of the last man stays open; on his own
     phone (he pressed Back from part 1) he may go on where he was. True when he may."""
     session.pop("answered", None)
-    if kiosk() or not session.get("answering"):
+    if kiosk() or not session.get("answering") or _away():
         session.pop("answering", None)
         return False
     try:
@@ -160,15 +161,28 @@ def from_qr(code):
                   error=None, staff=g.user, resume=_keep_or_forget())
 
 
+def _now() -> int:
+    return int(clock.now().timestamp())
+
+
+def _away() -> bool:
+    """Nobody used his open questionnaire for half an hour: the page may be reopened from the phone's history
+    by someone else (in this program, perhaps his partner)."""
+    seen = (session.get("answering") or {}).get("seen", 0)
+    return _now() - seen > AWAY_SECONDS
+
+
 class Opened:
     """The questionnaire a man opened with a code that still works, and his draft of it."""
 
     def __init__(self):
         answering = session.get("answering")
-        if not answering:
+        if not answering or _away():
+            session.pop("answering", None)
             if session.get("answered"):
                 abort(redirect(url_for("participant.thanks"), 303))
             abort(to_start(_("To go on, write your code again. The answers you already gave are saved.")))
+        session["answering"] = {**answering, "seen": _now()}  # he is here: the half hour starts again
         try:
             access_codes.check_digest(codes(), answering["digest"])
         except ProgramError as exc:
@@ -177,6 +191,8 @@ class Opened:
         self.digest = answering["digest"]
         self.participant = answering["participant"]
         self.questionnaire = current_app.extensions["questionnaires"][answering["questionnaire"]]
+        site = get_site(get_registry(), answering["site"])
+        clock.use_zone(site.time_zone if site else None)  # the day he answers is the site's day
         self.store = get_site_store(answering["site"])
         snapshot = self.store.read()
         if snapshot.first("participants", code=self.participant) is None:  # withdrawn or erased meanwhile
@@ -221,7 +237,7 @@ def part(number):
            for q in page.questions if questionnaire.is_relevant(q, draft.answers)}
     try:
         target = drafts.save_part(opened.store, questionnaire, opened.participant, index, raw,
-                                  request.form.get("accion") == "atras", date.today())
+                                  request.form.get("accion") == "atras", clock.today())
     except ProgramError as exc:  # received meanwhile (typed in from paper), or he is no longer at the site
         opened.finish()
         return to_start(str(exc))
@@ -246,10 +262,11 @@ def _show(questionnaire, draft, index):
     items = [(q, form[q.name] if q.answerable else None) for q in page.items
              if questionnaire.is_relevant(q, draft.answers)]
     position, total = drafts.progress(questionnaire, draft.answers, index)
+    final = drafts.total_is_final(questionnaire, draft.answers, index)  # else "Part 4 of 7" could become "5 of 6"
     is_last = not any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[index + 1:])
     has_previous = any(questionnaire.page_shown(p, draft.answers) for p in questionnaire.pages[:index])
     return render("participant/page.html", form=form, questionnaire=questionnaire, page=page, items=items,
-                  position=position, total=total, is_last=is_last, has_previous=has_previous,
+                  position=position, total=total, final=final, is_last=is_last, has_previous=has_previous,
                   has_errors=bool(rejected), action=part_url(index), first=not has_previous,
                   audio=page_audio(questionnaire))
 

@@ -1,10 +1,9 @@
 """Downloads for analysts: a site's data (full or de-identified) and the de-identified national data, as a ZIP of
 an Excel workbook, SPSS and Stata files and the codebook."""
-from datetime import date
 
 from flask import abort, current_app, g, make_response
 
-from .. import analysis
+from .. import analysis, clock
 from ..db import get_site_store
 from ..security import roles_required, site_access
 from ..storage import StoreError
@@ -15,7 +14,7 @@ from .transfer_views import DOWNLOADS
 def _zip_response(files: dict[str, bytes], name: str):
     response = make_response(analysis.zip_files(files))
     response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{date.today():%Y-%m-%d}.zip"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{clock.today():%Y-%m-%d}.zip"'
     return response
 
 

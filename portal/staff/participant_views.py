@@ -1,22 +1,26 @@
 """A site's men: registration, roster, follow-up, one man's page, codes, questionnaires."""
+import secrets
 from datetime import date
 
 import qrcode
 import qrcode.image.svg
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import SelectChoice
 
-from .. import access_codes, drafts, followup, history
+from .. import access_codes, clock, drafts, followup, groups, history
 from ..attendance import sessions as list_sessions
 from ..db import get_site_store
-from ..participants import ProgramError, groups, register, roster
+from ..i18n import short_date
+from ..paging import page_of
+from ..participants import ProgramError, group_codes, register, roster
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..responses import responses_of, save_response
 from ..security import site_access
 from . import bp
-from .forms import RegisterForm
+from .forms import RegisterForm, field_error
 
 PAPER = ("intake", "exit")
 STATUS_FILTERS = {
@@ -48,8 +52,14 @@ def roster_page(site_code):
     search = "".join(ch for ch in (request.args.get("codigo") or "").upper() if ch.isascii() and not ch.isspace())[:30]
     status = request.args.get("estado") if request.args.get("estado") in STATUS_FILTERS else ""
     rows = [r for r in roster(snapshot, group) if search in r.code and (not status or STATUS_FILTERS[status][1](r))]
-    return render_template("staff/roster.html", site=g.site, rows=rows, groups=groups(snapshot), group=group,
-                           at_risk=sum(r.at_risk for r in rows), search=search, status=status,
+    # Men in the program first, newest groups first: those who left years ago come last.
+    rows.sort(key=lambda r: r.code)
+    rows.sort(key=lambda r: r.group_code, reverse=True)
+    rows.sort(key=lambda r: r.status != "active")
+    page = page_of(rows, request.args.get("pagina"))
+    return render_template("staff/roster.html", site=g.site, rows=page.rows, page=page, groups=group_codes(snapshot),
+                           group=group, at_risk=sum(r.at_risk for r in rows), search=search, status=status,
+                           filtered=bool(search or status or group), total=len(rows),
                            status_filters={k: label for k, (label, _test) in STATUS_FILTERS.items()})
 
 
@@ -59,7 +69,7 @@ def follow_up(site_code):
     """The men at risk of dropping out, to print and call."""
     snapshot = get_site_store(site_code).read()
     rows = [r for r in roster(snapshot) if r.at_risk]
-    return render_template("staff/follow_up.html", site=g.site, rows=rows, today=date.today(),
+    return render_template("staff/follow_up.html", site=g.site, rows=rows, today=clock.today(),
                            last=followup.last_attempts(snapshot), outcomes=followup.OUTCOMES)
 
 
@@ -70,8 +80,8 @@ def record_attempt(site_code, participant_code):
     store = get_site_store(site_code)
     _participant(store.read(), site_code, participant_code)
     try:
-        day = parse_date(request.form.get("date") or date.today().isoformat())
-        followup.record_attempt(store, participant_code, day, request.form.get("reached") == "yes",
+        day = parse_date(request.form.get("date") or clock.today().isoformat())
+        followup.record_attempt(store, participant_code, day, {"yes": True, "no": False}.get(request.form.get("reached")),
                                 request.form.get("outcome", ""), g.user.username)
     except ValueError as exc:  # ProgramError, or a date that does not parse
         flash(f"{participant_code}: {exc.args[0]}", "error")
@@ -89,18 +99,22 @@ def register_page(site_code):
     """Register a man: he gets the next code and a group."""
     store = get_site_store(site_code)
     form = RegisterForm()
+    open_groups = [grp for grp in groups.listed(store.read(), g.site.sessions) if grp.is_open]
+    form.group.choices = [SelectChoice("", _("Choose the group"))] + [
+        SelectChoice(grp.code, _("%(group)s (first session %(day)s)", group=grp.code, day=short_date(grp.started_on)))
+        for grp in open_groups]
     error = None
     if form.validate_on_submit():
         try:
             code = register(store, site_code, form.group.data, form.enrolled_on.data, g.user.username)
         except ProgramError as exc:
-            error = str(exc)
+            error = field_error(form, exc, {"group": "group", "enrolled_on": "enrolled_on"})
         else:
             flash(_("%(code)s registered. Now do his entry interview.", code=code), "success")
             return redirect(url_for("staff.enter_questionnaire", site_code=site_code, participant_code=code,
                                     qid="facilitator_intake"))
     return render_template("staff/register.html", site=g.site, form=form, error=error,
-                           groups=groups(store.read())), (422 if error or form.errors else 200)
+                           has_groups=bool(open_groups)), (422 if error or form.errors else 200)
 
 
 @bp.route("/sitio/<site_code>/participantes/<participant_code>/")
@@ -125,7 +139,7 @@ def participant_page(site_code, participant_code):
         current_versions={qid: form.version for qid, form in questionnaires.items()},
         in_progress=_in_progress(snapshot, site_code, participant_code, questionnaires),
         attempts=followup.attempts_of(snapshot, participant_code), outcomes=followup.OUTCOMES,
-        today_date=date.today(),
+        today_date=clock.today(),
         codes=access_codes.codes_of(access_codes.codes_store(current_app.instance_path), site_code,
                                     participant_code),
         changes=history.of_participant(history.entries(snapshot, questionnaires, catalog.of), participant_code))
@@ -166,11 +180,31 @@ def issue_code(site_code, participant_code):
     code, expires = access_codes.issue(access_codes.codes_store(current_app.instance_path), current_app.secret_key,
                                        site=site_code, participant_code=participant_code, questionnaire=qid,
                                        user=g.user.username)
+    slip_id = secrets.token_urlsafe(8)
+    # Post, redirect, get: a reload shows this same slip, it never issues (and kills) another code.
+    kept = [s for s in session.get("slips", []) if s["participant"] != participant_code or s["qid"] != qid][-4:]
+    session["slips"] = kept + [{"id": slip_id, "participant": participant_code, "qid": qid, "code": code,
+                                "expires": expires.isoformat(timespec="seconds")}]
+    return redirect(url_for("staff.code_slip", site_code=site_code, participant_code=participant_code,
+                            slip_id=slip_id), 303)
+
+
+@bp.route("/sitio/<site_code>/participantes/<participant_code>/papeleta/<slip_id>")
+@site_access(write=True)
+def code_slip(site_code, participant_code, slip_id):
+    """The slip of a code just issued (it can be reloaded and printed again while this sign-in lasts)."""
+    slip = next((s for s in session.get("slips", []) if s["id"] == slip_id and s["participant"] == participant_code),
+                None)
+    if slip is None:
+        flash(_("That slip can no longer be shown (the code is shown only in the browser that issued it). The code "
+                "on paper still works; if it was lost, give him a new one."), "error")
+        return redirect(url_for("staff.participant_page", site_code=site_code, participant_code=participant_code))
+    code = slip["code"]
     link = url_for("participant.from_qr", code=code, _external=True)
-    return render_template("staff/slip.html", site=g.site, code=access_codes.display(code), expires=expires,
-                           qr=_qr_svg(link, _("QR code that opens the questionnaire")), link=link,
-                           address=url_for("participant.start", _external=True),
-                           questionnaire=current_app.extensions["questionnaires"][qid],
+    return render_template("staff/slip.html", site=g.site, code=access_codes.display(code),
+                           expires=slip["expires"], qr=_qr_svg(link, _("QR code that opens the questionnaire")),
+                           link=link, address=url_for("participant.start", _external=True),
+                           questionnaire=current_app.extensions["questionnaires"][slip["qid"]],
                            participant_code=participant_code)
 
 
@@ -198,11 +232,11 @@ def enter_questionnaire(site_code, participant_code, qid):
     paper_date, paper_error = request.form.get("fecha_papel", ""), None
     if request.method == "POST":
         valid = form.validate()
-        submitted_on = date.today()
+        submitted_on = clock.today()
         if paper:
             try:
                 submitted_on = parse_date(paper_date)
-                if submitted_on > date.today():
+                if submitted_on > clock.today():
                     paper_error = _("The date cannot be in the future.")
             except ValueError as exc:
                 paper_error = str(exc.args[0])

@@ -4,9 +4,11 @@ from datetime import date
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
-from .. import corrections, erasing, history
+from .. import clock, corrections, erasing, history
 from ..db import get_site_store
-from ..participants import ProgramError, groups
+from ..groups import open_codes
+from ..participants import ProgramError
+from ..paging import page_of
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..security import roles_required, site_access
@@ -58,7 +60,7 @@ def correct_questionnaire(site_code, participant_code, qid):
         else:
             try:
                 submitted_on = parse_date(day_text)
-                if submitted_on > date.today():
+                if submitted_on > clock.today():
                     problems["fecha_papel"] = _("The date cannot be in the future.")
             except ValueError as exc:
                 problems["fecha_papel"] = str(exc.args[0])
@@ -67,7 +69,7 @@ def correct_questionnaire(site_code, participant_code, qid):
                 corrections.correct_response(store, questionnaire, response["doc_id"], form.result.answers,
                                              submitted_on, reason, g.user.username)
             except ProgramError as exc:
-                problems["reason"] = str(exc)
+                problems["reason" if exc.field == "reason" else "general"] = str(exc)
             else:
                 flash(_("Corrected: %(name)s of %(code)s.", name=localized(questionnaire.title),
                         code=participant_code), "success")
@@ -86,18 +88,29 @@ def correct_registration(site_code, participant_code):
     values = {"group": request.form.get("group", participant["group_code"]),
               "enrolled_on": request.form.get("enrolled_on", participant["enrolled_on"]),
               "reason": request.form.get("reason", "")}
-    error = None
+    error, errors = None, {}
     if request.method == "POST":
         try:
             corrections.correct_registration(store, participant_code, values["group"],
                                              parse_date(values["enrolled_on"]), values["reason"], g.user.username)
-        except ValueError as exc:  # ProgramError, or a date that does not parse
-            error = str(exc.args[0])
+        except ProgramError as exc:
+            if exc.field in ("group", "enrolled_on", "reason"):
+                errors[exc.field] = str(exc)
+            else:
+                error = str(exc)
+        except ValueError as exc:  # a date that does not parse
+            errors["enrolled_on"] = str(exc.args[0])
         else:
             flash(_("Registration of %(code)s corrected.", code=participant_code), "success")
             return _back_to_man(site_code, participant_code)
     return render_template("staff/correct_registration.html", site=g.site, participant=participant, values=values,
-                           error=error, groups=groups(store.read())), 422 if error else 200
+                           error=error, errors=errors, groups=_groups_to_choose(store.read(), participant["group_code"])), \
+        422 if error or errors else 200
+
+
+def _groups_to_choose(snapshot, current: str) -> list[str]:
+    """The open groups, and his own even if it is closed."""
+    return sorted(set(open_codes(snapshot)) | {current})
 
 
 @bp.route("/sitio/<site_code>/participantes/<participant_code>/<action>", methods=["POST"])
@@ -204,6 +217,6 @@ def history_page(site_code):
                 errors.append(_("Write the dates as day/month/year, for example 05/03/2026."))
     shown = history.filtered(rows, dates.get("desde"), dates.get("hasta"), chosen["persona"] or None,
                              chosen["tipo"] or None)
-    limit = 500
-    return render_template("staff/history.html", site=g.site, rows=shown[:limit], total=len(shown), limit=limit,
+    page = page_of(shown, request.args.get("pagina"))
+    return render_template("staff/history.html", site=g.site, rows=page.rows, page=page, total=len(shown),
                            people=people, kinds=history.KINDS, chosen=chosen, errors=sorted(set(errors)))

@@ -5,8 +5,9 @@ from flask import (abort, current_app, flash, g, get_flashed_messages, make_resp
                    request, send_file, url_for)
 from flask_babel import get_locale, gettext as _, ngettext
 
+from .. import clock
 from ..db import get_registry, get_site_store
-from ..i18n import parse_month
+from ..i18n import last_complete_month, parse_month
 from ..numbers import count as number_of
 from ..overview import record_sheet_printed
 from ..questionnaire_form import form_class
@@ -25,6 +26,20 @@ def rule_describer(questionnaire):
     if str(get_locale()) != "es":
         return lambda expr: expr.source
     return lambda expr: describe(expr.tree, questionnaire)
+
+
+@bp.app_template_global()
+def who_did(user: str | None) -> str:
+    """Who made a change, as staff read it: the man himself, a command, or a user name."""
+    return {"participant": _("the man himself (his own questionnaire)"), "cli": _("a command on the server")}.get(
+        user or "", user or "")
+
+
+@bp.app_template_global()
+def page_url(number: int) -> str:
+    """This address with the filters it has, on another page of its list."""
+    args = {**request.args.to_dict(), "pagina": number}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def questionnaires():
@@ -57,18 +72,20 @@ def site_home(site_code):
     rows = roster(snapshot)
     counts["active"] = sum(r.status == "active" for r in rows)
     counts["at_risk"] = sum(r.at_risk for r in rows)
-    month, month_error = date.today().strftime("%Y-%m"), None
+    month, month_error = clock.today().strftime("%Y-%m"), None
     if request.args.get("mes"):
         try:
             month = parse_month(request.args["mes"])
         except ValueError as exc:
             month_error = str(exc)
     data = from_snapshot(g.site.code, g.site.state, g.site.sessions, snapshot)
-    indicators = compute([data], month, date.today().isoformat())
+    indicators = compute([data], month, clock.today().isoformat())
     sheet_error = get_flashed_messages(category_filter=["month"])
+    sheet_typed = get_flashed_messages(category_filter=["month_typed"])
     return render_template("staff/site_home.html", site=g.site, counts=counts, month=month, ind=indicators,
-                           current_month=date.today().strftime("%Y-%m"), month_error=month_error,
+                           sheet_month=last_complete_month(clock.today()), month_error=month_error,
                            sheet_error=sheet_error[0] if sheet_error else None,
+                           sheet_typed=sheet_typed[0] if sheet_typed else "",
                            typed=request.args.get("mes", "")), 422 if month_error else 200
 
 
@@ -76,18 +93,21 @@ def site_home(site_code):
 @roles_required("admin", "coordinator")
 def overview():
     """Every site for a chosen month: men enrolled, active, at risk, high risk, sessions, sheet printed."""
-    from ..overview import site_month
+    from ..overview import site_month, totals
+    from ..states import STATES
 
-    month, error = date.today().strftime("%Y-%m"), None
+    month, error = clock.today().strftime("%Y-%m"), None
     if request.args.get("mes"):
         try:
             month = parse_month(request.args["mes"])
         except ValueError as exc:
             error = str(exc)
     rows = [site_month(site, get_site_store(site.code), month) for site in list_sites(get_registry())]
+    states, country = totals(rows, STATES, _("Whole country"))
     summary = _summary_zip()
     built = date.fromtimestamp(summary.stat().st_mtime) if summary.exists() else None
-    return render_template("staff/overview.html", rows=rows, month=month, error=error, summary_built=built,
+    return render_template("staff/overview.html", rows=rows, states=states, country=country, month=month,
+                           error=error, summary_built=built,
                            typed=request.args.get("mes", "")), 422 if error else 200
 
 
@@ -169,12 +189,13 @@ def paper(qid):
 def monthly_sheet(site_code):
     """The monthly monitoring sheet of the site, as PDF. The site's form posts, and only then is the printing
     remembered (a GET, a link or a reload, never changes anything)."""
-    from ..sheets import current_month, sheet_filename, sheet_pdf
+    from ..sheets import sheet_filename, sheet_pdf
 
     try:
-        month = parse_month(request.values.get("mes") or current_month())
+        month = parse_month(request.values.get("mes") or last_complete_month(clock.today()))
     except ValueError as exc:
         flash(str(exc), "month")
+        flash(request.values.get("mes", "")[:40], "month_typed")
         return redirect(url_for("staff.site_home", site_code=site_code))
     store = get_site_store(site_code)
     pdf = sheet_pdf(g.site, store.read(), month)

@@ -5,12 +5,16 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from wtforms import SelectChoice
 
+from .. import clock
 from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions, closed_groups, set_group_closed
 from ..db import get_site_store
-from ..participants import ProgramError, groups
+from .. import groups
+from ..paging import page_of
+from ..participants import group_codes
+from ..refusals import NeedsConfirmation, ProgramError
 from ..security import site_access
 from . import bp
-from .forms import SessionForm
+from .forms import SessionForm, field_error
 
 
 @bp.route("/sitio/<site_code>/sesiones/")
@@ -18,8 +22,10 @@ from .forms import SessionForm
 def sessions_page(site_code):
     """Sessions held at the site, newest first."""
     snapshot = get_site_store(site_code).read()
-    return render_template("staff/sessions.html", site=g.site, sessions=list_sessions(snapshot),
-                           groups=groups(snapshot), venues=VENUES)
+    page = page_of(list_sessions(snapshot), request.args.get("pagina"))
+    totals = {grp.code: grp.sessions for grp in groups.listed(snapshot, g.site.sessions)}
+    return render_template("staff/sessions.html", site=g.site, sessions=page.rows, page=page, totals=totals,
+                           venues=VENUES)
 
 
 @bp.route("/sitio/<site_code>/sesiones/nueva", methods=["GET", "POST"])
@@ -40,9 +46,11 @@ def session_page(site_code, session_id=None):
         open_groups = dict(groups_with_sessions_left(snapshot, g.site.sessions))
         if not group:
             closed = closed_groups(snapshot)
+            totals = {grp.code: grp.sessions for grp in groups.listed(snapshot, g.site.sessions)}
             return render_template("staff/session_group.html", site=g.site, groups=open_groups, closed=closed,
-                                   finished=[c for c in groups(snapshot) if c not in open_groups and c not in closed])
-    if group not in groups(snapshot):
+                                   totals=totals,
+                                   finished=[c for c in group_codes(snapshot) if c not in open_groups and c not in closed])
+    if group not in group_codes(snapshot):
         abort(404)
     if request.method == "POST" and not g.user.can_write_site(site_code):
         abort(403)
@@ -51,25 +59,32 @@ def session_page(site_code, session_id=None):
     members = sorted(p["code"] for p in snapshot.find("participants", group_code=group)
                      if p["status"] == "active" or p["code"] in marked)
     held = [s for s in list_sessions(snapshot, group)]
-    form = SessionForm(data=None if request.method == "POST" else _initial(existing, held, g.site.sessions))
+    group_sessions = groups.get(snapshot, group, g.site.sessions).sessions
+    form = SessionForm(data=None if request.method == "POST" else _initial(existing, held, group_sessions))
     form.present.choices = [SelectChoice(code, code) for code in members]
-    error = None
+    error, questions, reason_error = None, [], None
     if form.validate_on_submit():
         try:
             save_session(store, group_code=group, number=form.number.data, held_on=form.held_on.data,
                          venue=form.venue.data, present=form.present.data or [],
-                         sessions_in_program=g.site.sessions, user=g.user.username, session_id=session_id,
-                         reason=request.form.get("reason"))
+                         sessions_in_program=group_sessions, user=g.user.username, session_id=session_id,
+                         reason=request.form.get("reason"), confirmed=request.form.get("confirmar") == "1")
+        except NeedsConfirmation as exc:
+            questions = exc.messages
         except ProgramError as exc:
-            error = str(exc)
+            error = field_error(form, exc, {"number": "number", "held_on": "held_on", "venue": "venue"})
+            if exc.field == "reason":
+                error, reason_error = None, str(exc)
         else:
             flash(ngettext("Session %(n)s of group %(group)s saved: %(num)s man came.",
                            "Session %(n)s of group %(group)s saved: %(num)s men came.", len(form.present.data or []),
                            n=form.number.data, group=group), "success")
             return redirect(url_for("staff.sessions_page", site_code=site_code))
-    status = 422 if error or (request.method == "POST" and form.errors) else 200
+    status = 422 if error or questions or reason_error or (request.method == "POST" and form.errors) else 200
     return render_template("staff/session.html", site=g.site, form=form, group=group, existing=existing,
-                           error=error, members=members, reason=request.form.get("reason", "")), status
+                           error=error, questions=questions, members=members, total=group_sessions,
+                           reason=request.form.get("reason", ""),
+                           reason_error=reason_error), status
 
 
 @bp.route("/sitio/<site_code>/grupos/<group>/cerrar", methods=["POST"])
@@ -83,6 +98,8 @@ def close_group(site_code, group):
     else:
         flash(_("Group %(group)s closed.", group=group) if request.form.get("cerrar") == "1"
               else _("Group %(group)s opened again.", group=group), "success")
+    if request.form.get("volver") == "grupos":
+        return redirect(url_for("staff.groups_page", site_code=site_code))
     return redirect(url_for("staff.session_page", site_code=site_code))
 
 
@@ -93,4 +110,4 @@ def _initial(existing, held, sessions_in_program):
     taken = {s["number"] for s in held}
     following = [n for n in range(max(taken, default=0) + 1, sessions_in_program + 1)] or \
         [n for n in range(1, sessions_in_program + 1) if n not in taken] or [sessions_in_program]
-    return {"number": following[0], "held_on": date.today(), "venue": "health_centre", "present": []}
+    return {"number": following[0], "held_on": clock.today(), "venue": "health_centre", "present": []}

@@ -1,11 +1,10 @@
 """A site's data as CSV files: download the export (full or de-identified), upload an import."""
-from datetime import date
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import erasing, transfer
+from .. import clock, erasing, transfer
 from ..transfer import pending
 from ..db import get_site_store
 from ..security import site_access
@@ -48,7 +47,7 @@ def transfer_export(site_code, kind):
                                   deidentified=DOWNLOADS[kind])
     response = make_response(transfer.zip_export(export))
     response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{site_code}-{kind}-{date.today():%Y-%m-%d}.zip"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{site_code}-{kind}-{clock.today():%Y-%m-%d}.zip"'
     return response
 
 

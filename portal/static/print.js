@@ -13,3 +13,12 @@ document.querySelectorAll("[data-when-name]").forEach(function (note) {
     });
   });
 });
+
+// A form sent back with errors: the page scrolls to the first field marked and puts the cursor there.
+(function () {
+  var wrong = document.querySelector(".confirm, .has-error");
+  if (!wrong) { return; }
+  var input = wrong.querySelector("button, input:not([type=hidden]), select, textarea");
+  wrong.scrollIntoView({block: "center"});
+  if (input) { input.focus({preventScroll: true}); }
+}());

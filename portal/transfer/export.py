@@ -12,13 +12,13 @@ import re
 import secrets
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Mapping
 
 from flask_babel import gettext as _
 
+from .. import clock
 from ..questionnaires import QUESTIONNAIRE_IDS, Question, Questionnaire
 from ..storage import Snapshot, write_atomically
 from .layout import DEIDENTIFIED_MARKER, FILE_NAMES, TABLES, columns, escape_formula, exported_questions
@@ -73,7 +73,7 @@ def export_site(site_code: str, snapshot: Snapshot, questionnaires: Mapping[str,
             "De-identified export of site %(site)s, made on %(day)s. The participant codes are new random "
             "ones, valid only within this export; dates are reduced to the month and free-text answers are "
             "left out. It is for analysis and cannot be imported into the portal.",
-            site=site_code, day=date.today().strftime("%d/%m/%Y")) + "\r\n").encode("utf-8-sig")
+            site=site_code, day=clock.today().strftime("%d/%m/%Y")) + "\r\n").encode("utf-8-sig")
     files[MANIFEST] = make_manifest(site_code, snapshot, files, deidentified).to_json()
     return Export(site_code, deidentified, files, counts, left_out_answers(snapshot, questionnaires))
 

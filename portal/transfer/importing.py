@@ -16,7 +16,7 @@ from typing import Callable, Generator, Iterator, Mapping
 
 from flask_babel import gettext as _, ngettext
 
-from .. import bounds
+from .. import bounds, clock
 from ..corrections import ERASED
 from ..participants import ensure_group
 from ..questionnaires import QUESTIONNAIRE_IDS, Questionnaire
@@ -104,7 +104,7 @@ class Plan:
 def check_batch(snapshot: Snapshot, site: Site, questionnaires: Mapping[str, Questionnaire], batch: Batch,
                 progress: Progress | None = None) -> Generator[Problem, None, Plan]:
     """Every check, in the order of the files (each hands the next what it found); yields the problems."""
-    today = date.today()
+    today = clock.today()
 
     def rows(table: str) -> Iterator[Row]:
         return batch.rows_of(table) if progress is None else _counted(batch.rows_of(table), progress)
