@@ -41,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -392,8 +391,9 @@ def costs(work: Path, runs: int) -> dict:
                 store.read()
                 reads.append(time.perf_counter() - started)
             intake = questionnaires["intake"]
-            from portal.demo import fill
             import random
+
+            from portal.demo import fill
             rng = random.Random(i)
             for _ in range(5):
                 man = register(store, SITE, "2026-Z", date(2026, 1, 12), "bench")

@@ -26,15 +26,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from attack import COHORT, PUBLISHED_COUNTS, attack, narrowed_to_two, value_at, worked_out  # noqa: E402
+from scenarios import published, tiny_programme  # noqa: E402
+
 from portal import create_app  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
 from portal.freeze.caches import cell_key_secret, read_site  # noqa: E402
 from portal.indicators import combine, finish, from_snapshot, site_tallies  # noqa: E402
 from portal.registry import list_sites  # noqa: E402
 from portal.summary.model import summarise  # noqa: E402
-
-from attack import COHORT, PUBLISHED_COUNTS, attack, narrowed_to_two, value_at, worked_out  # noqa: E402
-from scenarios import published, tiny_programme  # noqa: E402
 
 K = 5
 READER_WORDS = {"declared": "declared method (k, largest change, exact levels)",

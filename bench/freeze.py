@@ -60,12 +60,22 @@ sys.path.insert(0, str(ROOT))
 
 from portal import create_app  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
-from portal.disclosure import flatten  # noqa: E402
 from portal.demo import fill, recognition  # noqa: E402
-from portal.indicators import (BREAKDOWNS, MAIN_REASONS, REFERRAL_SOURCES, combine, finish, from_snapshot,  # noqa: E402
-                               site_tallies)
-from portal.registry import list_sites  # noqa: E402
-from portal.registry import add_site, check_site  # noqa: E402
+from portal.disclosure import flatten  # noqa: E402
+from portal.indicators import (  # noqa: E402
+    BREAKDOWNS,
+    MAIN_REASONS,
+    REFERRAL_SOURCES,
+    combine,
+    finish,
+    from_snapshot,
+    site_tallies,
+)
+from portal.registry import (  # noqa: E402
+    add_site,
+    check_site,
+    list_sites,  # noqa: E402
+)
 from portal.storage import SiteStore, serialise, site_path, write_atomically  # noqa: E402
 
 STATES, SITES_PER_STATE, N = 32, 10, 24

@@ -70,16 +70,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_babel import force_locale  # noqa: E402
+from scratch import percentile, run_measured, scratch_parent  # noqa: E402  (this folder's shared helpers)
 
-from portal import create_app  # noqa: E402
+from portal import create_app, transfer  # noqa: E402
+from portal.corrections import correct_registration, withdraw_participant  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
 from portal.demo import fill  # noqa: E402
-from portal.corrections import correct_registration, withdraw_participant  # noqa: E402
 from portal.drafts import SENT, save_part  # noqa: E402
 from portal.participants import register  # noqa: E402
 from portal.registry import add_site, check_site, get_site  # noqa: E402
-from portal import transfer  # noqa: E402
-from scratch import percentile, run_measured, scratch_parent  # noqa: E402  (this folder's shared helpers)
 
 SITE = "BUSY-01"
 SESSIONS = 30

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from . import clock
-from . import consistency
-from . import groups
+from . import clock, consistency, groups
 from .groups import normalise_group
 from .refusals import NeedsConfirmation, ProgramError
 from .storage import SiteStore, Transaction

@@ -35,7 +35,8 @@ import click
 from filelock import FileLock
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, gettext as _, ngettext
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
 from . import PROJECT_ROOT, shapes, storage
 from .audio import recordings

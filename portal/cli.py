@@ -10,15 +10,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from flask_babel import force_locale, gettext as _, ngettext
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
-from . import PROJECT_ROOT, TRANSLATIONS_FOLDER
-from .db import get_registry
-from . import logins
-from .registry import ROLES, RegistryError, add_site, add_user, check_site, list_sites, list_users, set_password
-from .numbers import count as number_of
-from . import clock
+from . import PROJECT_ROOT, TRANSLATIONS_FOLDER, clock, logins
 from .clock import ZONES
+from .db import get_registry
+from .numbers import count as number_of
+from .registry import ROLES, RegistryError, add_site, add_user, check_site, list_sites, list_users, set_password
 from .states import STATES
 
 sites_cli = AppGroup("sites", help="Add and list sites.")

@@ -17,7 +17,8 @@ from datetime import date, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from . import clock
 from .db import get_registry, get_site_store

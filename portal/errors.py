@@ -7,7 +7,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import storage
-from .participant.routes import is_participant_request, render as render_participant
+from .participant.routes import is_participant_request
+from .participant.routes import render as render_participant
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
 

@@ -7,7 +7,8 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, format_date, get_locale, gettext as _
+from flask_babel import Babel, format_date, get_locale
+from flask_babel import gettext as _
 
 from . import clock, numbers
 from .questionnaires import localized

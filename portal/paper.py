@@ -8,6 +8,7 @@ from .questionnaires import Question, Questionnaire, localized
 from .rule_text import describe
 from .sheets import html_to_pdf
 
+
 def _conditions(q: Question) -> list:
     return [e for e in ((q.group.relevant if q.group else None), q.relevant) if e is not None]
 

@@ -16,7 +16,8 @@ import signal
 import sys
 
 from flask import Flask
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import create_app, storage

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import render_template
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from . import clock
 from .as_of import AsOf, month_end  # noqa: F401  (month_end: also the sheets' helper)

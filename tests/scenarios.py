@@ -6,11 +6,11 @@ import random
 from collections import Counter
 from datetime import date, timedelta
 
+from attack import COHORT, PUBLISHED_COUNTS, value_at
+
 from portal.disclosure import CellKeys
 from portal.indicators import BREAKDOWNS, SiteData, combine, finish, site_tallies
 from portal.summary.model import SiteTallies, summarise
-
-from attack import COHORT, PUBLISHED_COUNTS, value_at
 
 FAR_FUTURE = "9999-12-31"
 

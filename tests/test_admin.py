@@ -2,6 +2,7 @@
 import re
 
 from conftest import PASSWORDS, Facilitator, Staff, csrf_token, csrf_token_from
+
 from portal.db import get_registry
 from portal.registry import get_site, list_users
 

@@ -4,13 +4,12 @@ import random
 import re
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pyreadstat
 import pytest
+from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, REC_ITEMS
 from openpyxl import load_workbook
 
-from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, REC_ITEMS
 from portal.attendance import save_session
 from portal.db import get_site_store
 from portal.demo import fill

@@ -10,9 +10,10 @@ import zipfile
 from pathlib import Path
 
 from conftest import GROUPS, Staff, add_group, csrf_token
+from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
+
 from portal.db import get_registry, get_site_store
 from portal.registry import add_user
-from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
 
 
 def sync(app_, folder, site="SITE-A"):
@@ -134,9 +135,10 @@ def test_a_small_zip_of_a_million_men_is_refused_naming_the_bound_and_nothing_is
 
 
 def test_a_site_holds_a_bounded_number_of_men(app, monkeypatch, tmp_path):
+    from datetime import date
+
     from portal import bounds
     from portal.participants import ProgramError, register
-    from datetime import date
 
     fill_site(app)  # four men
     monkeypatch.setattr(bounds, "MAX_MEN_PER_SITE", 4)

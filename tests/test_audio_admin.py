@@ -5,8 +5,8 @@ import re
 import subprocess
 
 import pytest
-
 from conftest import Facilitator, Participant, Staff, csrf_token
+
 from portal import create_app
 from portal.audio import media
 from portal.backup import restore, write_backup

@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import add_group
+
 from portal import PROJECT_ROOT, access_codes, backup, create_app, storage
 from portal.participants import register
 

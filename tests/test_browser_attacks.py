@@ -4,13 +4,13 @@ the state's portal finds it on the site's export page, reads which man it erases
 import zipfile
 
 import pytest
-
 from browser import LiveServer, axe_violations, no_horizontal_scroll
 from conftest import PASSWORDS
-from portal.db import get_registry, get_site_store
-from portal.registry import add_user
 from test_attacks import forge_erasure, state_portal
 from test_transfer import export, fill_site
+
+from portal.db import get_registry, get_site_store
+from portal.registry import add_user
 
 pytestmark = pytest.mark.browser
 

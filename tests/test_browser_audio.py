@@ -1,7 +1,6 @@
 """Listening on the phone (issue 24): Debian's chromium at 360x640 taps "Escuchar" and hears it; without
 JavaScript the browser's own players are there; axe finds nothing on a page with players."""
 import pytest
-
 from browser import PHONE, axe_violations, no_horizontal_scroll
 from conftest import Facilitator
 

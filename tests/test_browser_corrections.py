@@ -1,6 +1,5 @@
 """A facilitator at a desktop puts a mistyped answer right and sees it in the man's history."""
 import pytest
-
 from browser import axe_violations
 from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, PASSWORDS, Facilitator
 

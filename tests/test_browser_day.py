@@ -3,10 +3,9 @@ import re
 import zipfile
 
 import pytest
-
 from browser import LiveServer, axe_violations, sign_in
-from portal import clock
-from portal import create_app
+
+from portal import clock, create_app
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser import PHONE
 from conftest import INTAKE_ANSWERS, Facilitator
+
 from portal import drafts
 from portal.db import get_site_store
 

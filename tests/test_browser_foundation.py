@@ -1,6 +1,5 @@
 """A facilitator signs in and previews the intake on a 360x640 phone, in a real browser."""
 import pytest
-
 from browser import axe_violations, no_horizontal_scroll
 from conftest import PASSWORDS
 

@@ -4,9 +4,9 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
 from browser import PHONE, axe_violations, no_horizontal_scroll, sign_in
 from conftest import PASSWORDS, add_group
+
 from portal import clock
 from portal.attendance import save_session
 from portal.db import get_registry, get_site_store

@@ -9,11 +9,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from browser import axe_violations, no_horizontal_scroll
+from test_summary import demo_summary
+
 from portal.db import get_registry
 from portal.registry import list_sites
-from test_summary import demo_summary
 
 pytestmark = pytest.mark.browser
 

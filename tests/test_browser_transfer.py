@@ -6,13 +6,13 @@ import io
 import zipfile
 
 import pytest
-
 from browser import LiveServer, axe_violations, no_horizontal_scroll
 from conftest import PASSWORDS, Facilitator
+from test_transfer import empty_instance, fill_site
+
 from portal import corrections
 from portal.db import get_registry, get_site_store
 from portal.registry import add_user
-from test_transfer import empty_instance, fill_site
 
 pytestmark = pytest.mark.browser
 

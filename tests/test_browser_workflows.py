@@ -10,10 +10,9 @@ import re
 import subprocess
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
-
 from browser import PHONE, axe_violations, no_horizontal_scroll
 from conftest import PASSWORDS, REC_ITEMS
+from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
 

@@ -4,10 +4,9 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator, Staff, csrf_token
-from portal import clock
-from portal import indicators
+
+from portal import clock, indicators
 from portal.db import get_site_store
 from portal.sheets import sheet_context
 

@@ -3,7 +3,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import INTAKE_ANSWERS, Facilitator, csrf_token
 
 DAMAGE = {
@@ -79,6 +78,7 @@ def test_a_registry_with_sessions_as_text_gives_a_spanish_page(app, client, runn
 @pytest.mark.parametrize("code", [400, 403, 404, 405, 413, 429, 500])
 def test_every_error_page_is_spanish_in_the_layout_of_whoever_sees_it(code):
     from flask import abort
+
     from portal import create_app
 
     app = create_app({"TESTING": True, "INSTANCE_PATH": Path(__import__("tempfile").mkdtemp()) / "i",

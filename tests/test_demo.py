@@ -1,8 +1,7 @@
 """The demo year reproduces the published 2010 figures, with answers the forms accept."""
 import pytest
 
-from portal import clock
-from portal import create_app
+from portal import clock, create_app
 from portal.db import get_registry, get_site_store
 from portal.indicators import compute, from_snapshot
 from portal.registry import list_sites
@@ -78,7 +77,6 @@ def test_the_demo_keeps_every_consistency_rule(demo):
 
 
 def test_the_demo_has_a_year_in_progress_with_men_to_call_today(demo):
-    from datetime import date
 
     from portal.participants import roster
 

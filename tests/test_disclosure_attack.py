@@ -11,13 +11,12 @@ import json
 from collections import Counter
 
 import pytest
-
-from portal.disclosure import MAX_CHANGE, adjust, could_be, publish
-from portal.indicators import combine, finish, select_scope, site_tallies
-
 from attack import COHORT, PUBLISHED_COUNTS, attack, value_at, worked_out
 from scenarios import published, tiny_programme
 from test_summary import crafted, demo, site_data  # noqa: F401  (fixtures)
+
+from portal.disclosure import MAX_CHANGE, adjust, could_be, publish
+from portal.indicators import combine, finish, select_scope, site_tallies
 
 
 def truth_and_parents(data: dict, sites) -> tuple[dict, dict]:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from conftest import INTAKE_ANSWERS, Facilitator, Participant, Staff, csrf_token, csrf_token_from
+
 from portal import access_codes, drafts, storage
 from portal.db import get_site_store
 

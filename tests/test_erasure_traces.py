@@ -9,11 +9,12 @@ import zipfile
 from pathlib import Path
 
 from conftest import INTAKE_ANSWERS, Facilitator, Participant, Staff, csrf_token
+from test_transfer import empty_instance, export, upload
+
 from portal import drafts
 from portal.db import get_registry, get_site_store
 from portal.registry import add_user
 from portal.storage import AUDIT_TABLE
-from test_transfer import empty_instance, export, upload
 
 
 def traces(instance: Path, code: str) -> list[str]:

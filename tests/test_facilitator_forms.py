@@ -3,7 +3,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from browser import axe_violations
 from conftest import FACILITATOR_INTAKE, PASSWORDS, Facilitator
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pyreadstat
 import pytest
-
 from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, Staff, add_group
+
 from portal import PROJECT_ROOT, create_app
 from portal.db import get_registry, get_site_store
 from portal.drafts import load

@@ -6,10 +6,9 @@ import stat
 import zipfile
 
 import pytest
+from test_summary import crafted, freeze, record_of  # noqa: F401  (fixture)
 
 from portal.freeze import pages as freeze_pages
-
-from test_summary import crafted, freeze, record_of  # noqa: F401  (fixture)
 
 OTHER_STATE = ("SITE-A", "sitio-SITE-A", "Centro de Salud A", "estado-09", "state:09", "Ciudad de México")
 

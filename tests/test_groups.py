@@ -2,6 +2,7 @@
 import re
 
 from conftest import Facilitator
+
 from portal.db import get_site_store
 
 

@@ -161,9 +161,9 @@ def test_scopes(sites):
 
 def test_the_module_does_not_import_flask():
     import ast
-    import portal.indicators as module
-
     from pathlib import Path
+
+    import portal.indicators as module
 
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}

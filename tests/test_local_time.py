@@ -3,8 +3,8 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-
 from conftest import Facilitator, Staff, add_group, csrf_token
+
 from portal import clock
 from portal.db import get_registry
 from portal.registry import RegistryError, add_site, add_user, check_site, get_site

@@ -1,7 +1,7 @@
 """Months as people write them; odd query values get a Spanish message, never a 500."""
 import pytest
-
 from conftest import Facilitator
+
 from portal.i18n import parse_month
 
 
@@ -38,8 +38,8 @@ def test_the_sheet_form_opens_on_the_last_complete_month(app, client, monkeypatc
     assert 'value="Noviembre de 2026"' in box[:box.index(">")]
 
 
-@pytest.mark.parametrize("text", ["0000-01", "2010-13", "13/2010", "octubre", "٢٠١٠-١٠", "２０１０-１０", "2010-1O", "ju 2010", "mar",
-                                  "", "mayo 1810", "x" * 500])
+@pytest.mark.parametrize("text", ["0000-01", "2010-13", "13/2010", "octubre", "٢٠١٠-١٠", "２０１０-１０", "2010-1O",
+                                  "ju 2010", "mar", "", "mayo 1810", "x" * 500])
 def test_anything_else_is_refused_with_a_message(text, app):
     with app.test_request_context():
         with pytest.raises(ValueError) as caught:

@@ -3,6 +3,7 @@ nothing is refused, and each error sits next to its field with a link to it at t
 import re
 
 from conftest import INTAKE_ANSWERS, Facilitator, Participant, csrf_token
+
 from portal.db import get_site_store
 
 

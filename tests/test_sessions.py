@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from conftest import PASSWORDS, Facilitator, Participant, Staff, csrf_token
+
 from portal import create_app
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,8 @@
 import re
 
 import pytest
-
 from conftest import FACILITATOR_EXIT, INTAKE_ANSWERS, Facilitator, read_pdf
+
 from portal import clock
 from portal.db import get_registry, get_site_store
 from portal.indicators import compute, from_snapshot

@@ -1,8 +1,6 @@
 """The coordinators' static summary (``flask --app portal freeze``): disclosure control, what the
 pages and data files say, what never leaves a site, the zip and its checksums, rebuilds, the command."""
-import copy
 import csv
-import io
 import json
 import random
 import re
@@ -15,15 +13,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import add_group
+
 from portal import FORMS_FOLDER, create_app
 from portal.attendance import save_session
 from portal.db import get_registry, get_site_store
 from portal.demo import fill
-from portal.disclosure import flatten, publish
+from portal.disclosure import flatten
 from portal.freeze import build, create_summary_app
-from portal.indicators import combine, compute, finish, from_snapshot, pct, select_scope, site_tallies
+from portal.indicators import compute, from_snapshot, pct, select_scope
 from portal.participants import register
 from portal.registry import add_site, check_site, list_sites
 from portal.responses import save_response

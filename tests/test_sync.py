@@ -5,15 +5,16 @@ import random
 import re
 from datetime import date, timedelta
 
-from conftest import Facilitator, Staff, csrf_token, add_group
+from conftest import Facilitator, Staff, add_group, csrf_token
+from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
+
 from portal import corrections
+from portal.attendance import save_session
 from portal.db import get_registry, get_site_store
 from portal.demo import _insert_all, build_year
 from portal.participants import ProgramError, register
-from portal.attendance import save_session
 from portal.registry import add_site, add_user, check_site
 from portal.storage import WITHDRAWN
-from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
 
 
 def csv_files(folder):

@@ -3,8 +3,8 @@ the de-identified copy, and the page where a facilitator downloads and uploads t
 import csv
 import gc
 import hashlib
-import json
 import io
+import json
 import os
 import random
 import re
@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, REC_ITEMS, Facilitator, Staff, csrf_token
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, REC_ITEMS, Facilitator, Staff, csrf_token
 from portal import PROJECT_ROOT, create_app
 from portal.attendance import save_session
 from portal.db import get_registry, get_site_store

@@ -2,8 +2,8 @@
 import re
 from pathlib import Path
 
-from conftest import (FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator, Participant, Staff,
-                      csrf_token)
+from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator, Participant, Staff, csrf_token
+
 from portal.db import get_site_store
 
 

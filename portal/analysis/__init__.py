@@ -131,4 +131,5 @@ def national_files(sites: Iterable[tuple[str, Snapshot]], versions: Mapping[str,
 
 
 __all__ = ["FORMATS", "ANALYST_FORMATS", "CODEBOOK", "WORKBOOK", "analyst_files", "check_folder", "site_files",
-           "national_files", "write_analyst_files", "write_national", "national_sites", "revision_of", "zip_files", "site_dataset", "national_dataset", "Dataset"]
+           "national_files", "write_analyst_files", "write_national", "national_sites", "revision_of", "zip_files",
+           "site_dataset", "national_dataset", "Dataset"]

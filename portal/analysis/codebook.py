@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import render_template
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..questionnaires import QUESTIONNAIRE_IDS, Question, Questionnaire, localized
 from ..rule_text import describe

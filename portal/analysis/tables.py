@@ -21,8 +21,22 @@ from ..questionnaires import QUESTIONNAIRE_IDS, Questionnaire, localized
 from ..states import STATES
 from ..storage import Snapshot
 from ..transfer.export import Pseudonyms, natural
-from .model import (CODE, DATE, NUMBER, TEXT, Column, Dataset, Names, Table, Variable, answer_cells, as_date,
-                    codes_variable, collect, question_columns)
+from .model import (
+    CODE,
+    DATE,
+    NUMBER,
+    TEXT,
+    Column,
+    Dataset,
+    Names,
+    Table,
+    Variable,
+    answer_cells,
+    as_date,
+    codes_variable,
+    collect,
+    question_columns,
+)
 
 STATE_LABELS = {code: name for code, name in STATES.items()}
 

@@ -2,7 +2,8 @@ import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import logins
 from ..db import get_registry
@@ -11,7 +12,6 @@ from ..security import login_required
 from ..throttle import Door, Throttle, throttle_store
 from . import bp
 from .forms import LoginForm, PasswordForm
-
 
 LOGIN_LIMITS = {"pair": 5, "address": 30, "user": 20}  # wrong passwords in 15 minutes
 LOGIN_WINDOW = 15 * 60

@@ -1,10 +1,11 @@
 """``flask --app portal freeze``: the coordinators' static summary site, its data files and its zip.
 
 Steps: each site's tallies (cached per site file, so only changed sites are read again: ``caches``), summed to
-states and the country, their small counts protected (``summary.model``, ``disclosure``); the pages frozen with Frozen-Flask from an app that
-holds the summary blueprint alone (``pages``: a page whose content did not change is not rendered again);
-``data/indicators.json``, ``data/indicators.csv`` and the ``SHA256SUMS`` manifest (``datafiles``); one zip beside
-the folder (``zipper``). Every file is written through ``storage.write_atomically`` or its streaming variant.
+states and the country, their small counts protected (``summary.model``, ``disclosure``); the pages frozen with
+Frozen-Flask from an app that holds the summary blueprint alone (``pages``: a page whose content did not change
+is not rendered again); ``data/indicators.json``, ``data/indicators.csv`` and the ``SHA256SUMS`` manifest
+(``datafiles``); one zip beside the folder (``zipper``). Every file is written through
+``storage.write_atomically`` or its streaming variant.
 """
 from __future__ import annotations
 
@@ -98,5 +99,6 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     lap("zip")
     save_records(records_file, version, summary, layout)
     lap("cache")
-    return Report(timings=timings, sites=sum(key.startswith("site:") for key in summary.scopes), sites_read=read, skipped=skipped, pages=len(page_list(summary)),
-                  rendered=len(pages), files=len(digests) + 1, records=len(summary.records), data_as_of=summary.data_as_of, zip_path=zip_path, out=out)
+    return Report(timings=timings, sites=sum(key.startswith("site:") for key in summary.scopes), sites_read=read,
+                  skipped=skipped, pages=len(page_list(summary)), rendered=len(pages), files=len(digests) + 1,
+                  records=len(summary.records), data_as_of=summary.data_as_of, zip_path=zip_path, out=out)

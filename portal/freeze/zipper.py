@@ -13,7 +13,6 @@ from pathlib import Path
 from ..storage import write_file, writing_atomically
 from .datafiles import file_stamp, site_files
 
-
 BIG = 1_000_000  # bytes: the data files, written again at every build, are compressed faster and a little less
 _END = b"\x03\x00"  # an empty last deflate block: ends a member packed piece by piece
 

@@ -10,12 +10,23 @@ import threading
 import time
 from pathlib import Path
 
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-
-from flask import (abort, current_app, flash, g, get_flashed_messages, make_response, redirect, render_template,
-                   request, session, url_for)
-from flask_babel import get_locale, gettext as _, ngettext
 
 from .. import access_codes, clock, drafts
 from ..auth.routes import end_session

@@ -5,8 +5,20 @@ from flask_babel import gettext as _
 from .. import logins
 from ..clock import DEFAULT_ZONE, ZONES
 from ..db import get_registry
-from ..registry import (ROLES, RegistryError, add_site, add_user, check_site, get_site, list_sites, list_users,
-                        set_password, temporary_password, update_site, update_user)
+from ..registry import (
+    ROLES,
+    RegistryError,
+    add_site,
+    add_user,
+    check_site,
+    get_site,
+    list_sites,
+    list_users,
+    set_password,
+    temporary_password,
+    update_site,
+    update_user,
+)
 from ..security import roles_required
 from ..states import STATES
 from . import bp

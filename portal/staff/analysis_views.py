@@ -1,7 +1,7 @@
 """Downloads for analysts: a site's data (full or de-identified) and the de-identified national data, as a ZIP of
 an Excel workbook, SPSS and Stata files and the codebook."""
 
-from flask import abort, current_app, g, make_response
+from flask import abort, current_app, make_response
 
 from .. import analysis, clock
 from ..db import get_site_store

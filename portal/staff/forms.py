@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
-                     StringField)
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 

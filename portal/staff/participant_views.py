@@ -5,7 +5,9 @@ from datetime import date
 import qrcode
 import qrcode.image.svg
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectChoice
 

@@ -2,13 +2,14 @@
 from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from .. import clock, corrections, erasing, history
 from ..db import get_site_store
 from ..groups import open_codes
-from ..participants import ProgramError
 from ..paging import page_of
+from ..participants import ProgramError
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..security import roles_required, site_access

@@ -1,18 +1,30 @@
 from datetime import date
 from pathlib import Path
 
-from flask import (abort, current_app, flash, g, get_flashed_messages, make_response, redirect, render_template,
-                   request, send_file, url_for)
-from flask_babel import get_locale, gettext as _, ngettext
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 
 from .. import clock
 from ..db import get_registry, get_site_store
 from ..i18n import last_complete_month, parse_month
+from ..indicators import compute, from_snapshot
 from ..numbers import count as number_of
 from ..overview import record_sheet_printed
-from ..questionnaire_form import form_class
-from ..indicators import compute, from_snapshot
 from ..participants import roster
+from ..questionnaire_form import form_class
 from ..registry import list_sites
 from ..security import roles_required, site_access
 from . import bp

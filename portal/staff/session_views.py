@@ -2,13 +2,14 @@
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms import SelectChoice
 
-from .. import clock
-from ..attendance import VENUES, groups_with_sessions_left, save_session, sessions as list_sessions, closed_groups, set_group_closed
+from .. import clock, groups
+from ..attendance import VENUES, closed_groups, groups_with_sessions_left, save_session, set_group_closed
+from ..attendance import sessions as list_sessions
 from ..db import get_site_store
-from .. import groups
 from ..paging import page_of
 from ..participants import group_codes
 from ..refusals import NeedsConfirmation, ProgramError

@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import clock, erasing, transfer
-from ..transfer import pending
 from ..db import get_site_store
 from ..security import site_access
+from ..transfer import pending
 from . import bp
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # a site's files for many years; the rest of the portal keeps its 2 MB

@@ -24,13 +24,22 @@ from ..questionnaires import QUESTIONNAIRE_IDS
 from .export import Export, Pseudonyms, export_site, left_out_answers, write_export, zip_export
 from .files import MAX_IMPORT_BYTES, files_from, files_in, uncompressed_limit
 from .importing import IMPORT_ENTERED_BY, Plan, Summary, check_batch, counted, import_batch, import_files, judge
+from .layout import (
+                     DEIDENTIFIED_MARKER,
+                     FILE_NAMES,
+                     RESPONSE_COLUMNS,
+                     TABLE_COLUMNS,
+                     TABLES,
+                     columns,
+                     escape_formula,
+                     required_columns,
+                     unescape_formula,
+)
 from .manifest import MANIFEST, Manifest, read_manifest
 from .outcome import KIND_LABELS, MERGE, SYNC, Outcome, carry_out, preview
-from .syncing import SYNC_ENTERED_BY, held
-from .layout import (DEIDENTIFIED_MARKER, FILE_NAMES, RESPONSE_COLUMNS, TABLE_COLUMNS, TABLES, columns,
-                     escape_formula, required_columns, unescape_formula)
 from .problems import MAX_PROBLEMS, ImportRefused, Problem, ProblemList, TransferError
 from .reading import Batch, Row, read_batch
+from .syncing import SYNC_ENTERED_BY, held
 
 __all__ = [
     "QUESTIONNAIRE_IDS", "Export", "Pseudonyms", "export_site", "left_out_answers", "write_export", "zip_export",

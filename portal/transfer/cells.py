@@ -7,12 +7,11 @@ from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
-from ..participants import GROUP_CODE_RE, GROUP_CODE_RULE
 from .. import bounds
+from ..participants import GROUP_CODE_RE, GROUP_CODE_RULE
 from ..questionnaires import MESSAGES, parse_date
 from .problems import Problem
 from .reading import Row
-
 
 EMPTY = _l("This column cannot be empty.")
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Generator, Iterator, Mapping
 
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import bounds, clock
 from ..corrections import ERASED

@@ -10,7 +10,8 @@ import heapq
 from dataclasses import dataclass, replace
 from typing import Any, Generator, Iterable, TypeVar
 
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .layout import FILE_NAMES
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Mapping
 
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..corrections import ERASED, erase_participant_in, status_after, withdraw_participant_in
 from ..participants import ensure_group
