@@ -86,11 +86,6 @@ def mean(values: Iterable[int | float]) -> float | None:
     return round1(sum(Decimal(str(v)) for v in values) / Decimal(len(values)))
 
 
-def in_period(day: str | None, period: str) -> bool:
-    """ISO date ``day`` falls in ``YYYY`` or ``YYYY-MM``."""
-    return bool(day) and day.startswith(period)
-
-
 def recognition_score(answers: dict) -> int:
     """How many of the ten behaviours he named as violence (0..10)."""
     return sum(1 for item in REC_ITEMS if answers.get(item) == "yes")
@@ -248,12 +243,6 @@ def combine(tallies: Iterable[Counter]) -> Counter:
 def compute(sites: list[SiteData], period: str, data_as_of: str) -> dict:
     """Every indicator for this scope and period; attendance counts up to ``data_as_of``."""
     return finish(combine(site_tallies(site, data_as_of, only=period).get(period, Counter()) for site in sites))
-
-
-def adherence_funnel(result: dict) -> list[tuple[str, float | None]]:
-    """Enrolled, at least 1 session, 13 or more, more than 75%: as percents of the enrolled."""
-    return [("enrolled", 100.0 if result["enrolled"] else None), ("attended_any", result["attended_any_pct"]),
-            ("attended_13_plus", result["attended_13_plus_pct"]), ("attended_over_75", result["attended_over_75_pct"])]
 
 
 def select_scope(sites: list[SiteData], scope: str) -> list[SiteData]:

@@ -78,16 +78,3 @@ def end_all(store: SiteStore, username: str, keep: str | None = None) -> int:
         return len(gone)
 
     return store.write(change, user=username)
-
-
-def forget_stale(store: SiteStore, longest: float, now: float | None = None) -> None:
-    """Drop the records of sessions that can no longer be valid (the file stays small)."""
-    now = time.time() if now is None else now
-
-    def change(tx: Transaction) -> None:
-        for found in tx.all(TABLE):
-            if now - found["started"] > longest:
-                tx.remove(TABLE, found["doc_id"])
-
-    if any(now - f["started"] > longest for f in store.read().all(TABLE)):
-        store.write(change)

@@ -422,9 +422,6 @@ class Snapshot:
             self._db = TinyDB(storage=_SnapshotStorage, tables=self._tables)
         return self._db.table(name, cache_size=0)
 
-    def table_names(self) -> list[str]:
-        return sorted(self._tables)
-
 
 def revision(snapshot: Snapshot) -> int:
     """How many writes the file has had (0 for a new or older file): exports carry it."""
