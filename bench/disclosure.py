@@ -26,13 +26,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from attack import COHORT, PUBLISHED_COUNTS, attack, narrowed_to_two, value_at, worked_out  # noqa: E402
+from attack import attack, narrowed_to_two, true_counts, worked_out  # noqa: E402
 from scenarios import published, tiny_programme  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
 from portal.freeze.caches import cell_key_secret, read_site  # noqa: E402
-from portal.indicators import combine, finish, from_snapshot, site_tallies  # noqa: E402
+from portal.indicators import combine, from_snapshot, site_tallies  # noqa: E402
 from portal.registry import list_sites  # noqa: E402
 from portal.summary.model import summarise  # noqa: E402
 
@@ -59,11 +59,7 @@ def instance_tables(instance: Path) -> tuple[list[dict], dict, dict, float]:
     members = {key: [s for s in tallied if key in ("all", f"state:{s.state}", f"site:{s.code}")] for key in parents}
     truth = {}
     for (scope, period) in summary.records:
-        tally = combine(plain[s.code].get(period, Counter()) for s in members[scope])
-        values = finish(tally)
-        truth.update({(scope, period, path): value_at(values, path) for path in PUBLISHED_COUNTS})
-        truth.update({(scope, period, key): tally[key] for key in COHORT.values()})
-        truth[(scope, period, "risk_level.total")] = tally["risk_level."]
+        truth.update(true_counts(scope, period, combine(plain[s.code].get(period, Counter()) for s in members[scope])))
     return records, parents, truth, seconds
 
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 from scipy import optimize, sparse
 
 from portal.disclosure import COUNTS, MAX_CHANGE, could_be, outcomes
-from portal.indicators import BREAKDOWNS, pct
+from portal.indicators import BREAKDOWNS, finish, pct
 
 TOTALS = {"referral_source": "enrolled", "main_reason": "enrolled", "exit_reason": "exits",
           "risk_level": "risk_level.total"}
@@ -29,6 +29,15 @@ COHORT = {"attended_any_pct": "cohort_any", "attended_13_plus_pct": "cohort_13",
 PUBLISHED_COUNTS = tuple(COUNTS) + tuple(f"{name}.{c}.count" for name, cs in BREAKDOWNS.items() for c in cs)
 HIDDEN_COUNTS = ("risk_level.total", *COHORT.values())  # true counts the records do not show as such
 ADDITIVE = tuple(p for p in PUBLISHED_COUNTS + HIDDEN_COUNTS if p != "active_participants")
+
+
+def true_counts(scope: str, period: str, tally) -> dict:
+    """{(scope, period, path): true count} of one table: every count the attack solves for."""
+    values = finish(tally)
+    found = {(scope, period, path): value_at(values, path) for path in PUBLISHED_COUNTS}
+    found.update({(scope, period, key): tally[key] for key in COHORT.values()})
+    found[(scope, period, "risk_level.total")] = tally["risk_level."]
+    return found
 
 
 def value_at(record: dict, path: str):

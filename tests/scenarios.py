@@ -6,10 +6,10 @@ import random
 from collections import Counter
 from datetime import date, timedelta
 
-from attack import COHORT, PUBLISHED_COUNTS, value_at
+from attack import true_counts
 
 from portal.disclosure import CellKeys
-from portal.indicators import BREAKDOWNS, SiteData, combine, finish, site_tallies
+from portal.indicators import BREAKDOWNS, SiteData, combine, site_tallies
 from portal.summary.model import SiteTallies, summarise
 
 FAR_FUTURE = "9999-12-31"
@@ -72,11 +72,5 @@ def truth_of(summary, tallied: list[SiteTallies]) -> dict:
     truth = {}
     for (scope, period) in summary.records:
         members = [s for s in tallied if scope in ("all", f"state:{s.state}", f"site:{s.code}")]
-        tally = combine(s.tallies.get(period, Counter()) for s in members)
-        values = finish(tally)
-        for path in PUBLISHED_COUNTS:
-            truth[(scope, period, path)] = value_at(values, path)
-        for key in COHORT.values():
-            truth[(scope, period, key)] = tally[key]
-        truth[(scope, period, "risk_level.total")] = tally["risk_level."]
+        truth.update(true_counts(scope, period, combine(s.tallies.get(period, Counter()) for s in members)))
     return truth

@@ -11,12 +11,12 @@ import json
 from collections import Counter
 
 import pytest
-from attack import COHORT, PUBLISHED_COUNTS, attack, value_at, worked_out
+from attack import PUBLISHED_COUNTS, attack, true_counts, value_at, worked_out
 from scenarios import published, tiny_programme
 from test_summary import crafted, demo, site_data  # noqa: F401  (fixtures)
 
 from portal.disclosure import MAX_CHANGE, adjust, could_be, publish
-from portal.indicators import combine, finish, select_scope, site_tallies
+from portal.indicators import combine, select_scope, site_tallies
 
 
 def truth_and_parents(data: dict, sites) -> tuple[dict, dict]:
@@ -28,13 +28,8 @@ def truth_and_parents(data: dict, sites) -> tuple[dict, dict]:
     truth = {}
     for record in data["records"]:
         scope, period = record["scope"], record["period"]
-        tally = combine(tallies[s.code].get(period, Counter()) for s in select_scope(sites, scope))
-        values = finish(tally)
-        for path in PUBLISHED_COUNTS:
-            truth[(scope, period, path)] = value_at(values, path)
-        for key in COHORT.values():
-            truth[(scope, period, key)] = tally[key]
-        truth[(scope, period, "risk_level.total")] = tally["risk_level."]
+        truth.update(true_counts(scope, period, combine(tallies[s.code].get(period, Counter())
+                                                        for s in select_scope(sites, scope))))
     return truth, parents
 
 
