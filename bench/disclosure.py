@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from attack import attack, narrowed_to_two, true_counts, worked_out  # noqa: E402
-from scenarios import published, tiny_programme  # noqa: E402
+from scenarios import published, records_of, tiny_programme  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
@@ -52,8 +52,7 @@ def instance_tables(instance: Path) -> tuple[list[dict], dict, dict, float]:
                                       "9999-12-31") for s in registry_sites}
     start = time.perf_counter()
     summary = summarise(tallied, K, "bench")
-    records = [{"scope": scope, "period": period, **record.values, **({"exact": True} if record.exact else {})}
-               for (scope, period), record in summary.records.items()]
+    records = records_of(summary)
     seconds = time.perf_counter() - start
     parents = {key: scope.parent for key, scope in summary.scopes.items()}
     members = {key: [s for s in tallied if key in ("all", f"state:{s.state}", f"site:{s.code}")] for key in parents}

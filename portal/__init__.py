@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         DEFAULT_SESSIONS=24,
         SUMMARY_FOLDER=str(PROJECT_ROOT / "exports" / "resumen"),  # the static summary; its zip lies beside it
         DRAFT_SWEEP_SECONDS=10 * 60,  # how often drafts that no working code can open are removed
-        SUPPRESSION_K=5,  # counts of men below it never leave a site in aggregate form
+        SUPPRESSION_K=5,  # k: a percentage or mean about fewer men stays blank; the country's years exact from k
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,  # staff pages reuse the stylesheet for an hour without asking
     )

@@ -449,7 +449,8 @@ def _cannot_write(exc: OSError, path: Path | str) -> str:
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Folder of the static site (default exports/resumen); the zip goes beside it.")
 @click.option("--k", "k", default=None, type=click.IntRange(min=2),
-              help="Suppression threshold: counts below it are not published (default 5).")
+              help="Threshold k (default 5): a percentage or mean about fewer men is left blank; the country's "
+                   "years are exact from k men.")
 @click.option("--state", default=None,
               help="INEGI code of a state (01 to 32): that state's own summary, for its coordinator "
                    "(default folder exports/resumen-NN).")

@@ -47,17 +47,12 @@ KEYED = tuple(dict.fromkeys([*COUNTS.values(), *(k for pair in PERCENTS.values()
                              *(f"{name}.{c}" for name, cs in BREAKDOWNS.items() for c in (*cs, ""))]))
 
 
-def key_of(name: str) -> str:
-    """The tally key that holds the key sum of a count's men."""
-    return f"#{name}"
-
-
 class CellKeys:
     """The fixed random keys of one site's men and attendance marks, made from the portal's secret: the same man
     has the same key in every build, after corrections and syncs, and nobody without the secret can make them."""
 
     def __init__(self, secret: bytes, site: str):
-        self.secret, self.site, self._men = secret, site, {}
+        self.secret, self.site, self._men, self._sessions = secret, site, {}, {}
 
     def _draw(self, text: str) -> int:
         digest = hmac.new(self.secret, f"{self.site}\x1f{text}".encode(), hashlib.sha256).digest()
@@ -71,7 +66,10 @@ class CellKeys:
 
     def mark(self, session: str, code: str) -> int:
         """An attendance mark's key: the man's key mixed with the session's (cheap, as there are many marks)."""
-        mixed = (self.man(code) * 0x9E3779B1 + self._draw(f"session\x1f{session}")) & 0xFFFFFFFF
+        session_key = self._sessions.get(session)
+        if session_key is None:
+            session_key = self._sessions[session] = self._draw(f"session\x1f{session}")
+        mixed = (self.man(code) * 0x9E3779B1 + session_key) & 0xFFFFFFFF
         mixed ^= mixed >> 16
         return (mixed * 0x85EBCA6B) & 0xFFFFFFFF
 
@@ -97,23 +95,21 @@ def adjust(count: int, key_sum: int, k: int = DEFAULT_K, exact: bool = False) ->
 
     At an exact level a count of ``k`` or more is published as it is; every other count goes through the table.
     """
-    if count <= 0:
-        return 0
-    if exact and count >= k:
-        return count
+    bounds, values = _row(count, k, exact)
     u = (key_sum % KEY_SPACE) / KEY_SPACE
+    return next((value for bound, value in zip(bounds, values) if u < bound), values[-1])
+
+
+def _row(count: int, k: int, exact: bool) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """(cumulative probability bounds, published values) of the table for ``count`` men."""
+    if count <= 0:
+        return (1.0,), (0,)
+    if exact and count >= k:
+        return (1.0,), (count,)
     if count in _SMALL_TABLE:
-        bounds, values = _SMALL_TABLE[count]
-        return values[_pick(bounds, u)]
+        return _SMALL_TABLE[count]
     bounds, changes = _LARGE
-    return count + changes[_pick(bounds, u)]
-
-
-def _pick(bounds: tuple[float, ...], u: float) -> int:
-    for i, bound in enumerate(bounds):
-        if u < bound:
-            return i
-    return len(bounds) - 1
+    return bounds, tuple(count + change for change in changes)
 
 
 def could_be(published: int, k: int = DEFAULT_K, exact: bool = False) -> tuple[int, int]:
@@ -127,13 +123,7 @@ def could_be(published: int, k: int = DEFAULT_K, exact: bool = False) -> tuple[i
 
 def outcomes(count: int, k: int = DEFAULT_K, exact: bool = False) -> tuple[int, ...]:
     """Every count the table may publish for ``count`` men (what a reader who has the code knows)."""
-    if count <= 0:
-        return (0,)
-    if exact and count >= k:
-        return (count,)
-    if count in _SMALL_TABLE:
-        return _SMALL_TABLE[count][1]
-    return tuple(count + change for change in _LARGE[1])
+    return _row(count, k, exact)[1]
 
 
 def published_counts(tally: Counter, k: int = DEFAULT_K, exact: bool = False) -> Counter:
@@ -195,11 +185,6 @@ def flatten(values: dict) -> Iterator[tuple[str, float | int | None]]:
 _ORDER = {path: i for i, (path, _value) in enumerate(flatten(finish(Counter())))}
 
 
-def count_paths() -> tuple[str, ...]:
-    """The dotted paths of every published count of men."""
-    return tuple(COUNTS) + tuple(f"{name}.{c}.count" for name, categories in BREAKDOWNS.items() for c in categories)
-
-
 def exact_level(scope: str, period: str) -> bool:
     """Whether a table's counts of ``k`` or more are published as they are (``EXACT_LEVELS``)."""
     level = f"{scope.partition(':')[0]}-{'year' if len(period) == 4 else 'month'}"
@@ -211,11 +196,5 @@ def declaration(k: int) -> dict:
     return {"method": METHOD, "k": k, "max_change": MAX_CHANGE, "exact": list(EXACT_LEVELS)}
 
 
-def largest_change(tally: Counter, k: int = DEFAULT_K, exact: bool = False) -> int:
-    """How far the published counts of a table are from the truth, at most (a check, and the benchmark's)."""
-    shown = published_counts(tally, k, exact)
-    return max((abs(shown[name] - tally[name]) for name in KEYED), default=0)
-
-
 __all__ = ["DEFAULT_K", "MAX_CHANGE", "CellKeys", "adjust", "could_be", "outcomes", "publish", "flatten", "secret_for",
-           "declaration", "exact_level", "count_paths"]
+           "declaration", "exact_level"]

@@ -61,10 +61,15 @@ def published(sites: list[SiteData], secret: bytes, k: int = 5) -> tuple[list[di
         days = [r["submitted_on"] for r in s.responses] + [x["date"] for x in s.sessions]
         tallied.append(SiteTallies(s.code, s.code, s.state, tallies, min(days), max(days)))
     summary = summarise(tallied, k, "2025-01-01T00:00:00+00:00")
-    records = [{"scope": scope, "period": period, **record.values,
-                **({"exact": True} if record.exact else {})} for (scope, period), record in summary.records.items()]
+    records = records_of(summary)
     parents = {key: scope.parent for key, scope in summary.scopes.items()}
     return records, parents, truth_of(summary, tallied)
+
+
+def records_of(summary) -> list[dict]:
+    """The summary's records as ``data/indicators.json`` holds them (what the attack reads)."""
+    return [{"scope": scope, "period": period, **record.values, **({"exact": True} if record.exact else {})}
+            for (scope, period), record in summary.records.items()]
 
 
 def truth_of(summary, tallied: list[SiteTallies]) -> dict:
