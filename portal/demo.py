@@ -217,7 +217,7 @@ def build_current(questionnaires: dict[str, Questionnaire], today: date,
             group = f"{start.year}-{letter}"
             records["groups"].append({"code": group, "started_on": start.isoformat()})
             held = [start + timedelta(weeks=w) for w in range(min(weeks + 1, sessions_in_program[code]))
-                    if start + timedelta(weeks=w) <= today]
+                    if start + timedelta(weeks=w) < today]  # today's session is the facilitator's to record
             marks: dict[int, list[str]] = {i: [] for i in range(len(held))}
             for k in range(count):
                 enrolled = start - timedelta(days=rng.randint(1, 6))

@@ -90,3 +90,23 @@ def test_the_demo_has_a_year_in_progress_with_men_to_call_today(demo):
     last_month = (clock.today().replace(day=1) - __import__("datetime").timedelta(days=1)).strftime("%Y-%m")
     dates = {s["date"][:7] for s in snapshot.all("sessions")}
     assert last_month in dates and (this_month in dates or clock.today().day < 7)
+
+
+def test_todays_session_is_left_for_the_facilitator_to_record(demo):
+    """Whatever the day, the year in progress holds each group's sessions up to yesterday, so the
+    facilitator who opens the demo records today's without a same-day duplicate warning."""
+    from datetime import timedelta
+
+    from portal.demo import DEMO_SITES, build_current
+
+    app, _ = demo
+    sessions_in_program = {code: n for code, _name, _state, n in DEMO_SITES}
+    start = clock.today()
+    for offset in range(14):
+        today = start + timedelta(days=offset)
+        current = build_current(app.extensions["questionnaires"], today, sessions_in_program)
+        for records in current.values():
+            for group in records["groups"]:
+                held = sorted(s["date"] for s in records["sessions"] if s["group_code"] == group["code"])
+                assert held and held[-1] < today.isoformat(), (today, group)
+                assert held[-1] >= (today - timedelta(days=7)).isoformat(), (today, group)  # still meeting weekly
