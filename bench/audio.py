@@ -4,7 +4,7 @@ The participant questionnaires of forms/ (the facilitator's two are not spoken) 
 question, copied into a temporary folder with a temporary instance; the clips are made by
 ``flask --app portal audio``'s own function (espeak-ng, then ffmpeg to Opus; two at a time).
 Prints: clips and seconds from nothing; seconds for a second run (nothing to make); seconds after
-one question's label changed (one clip to make); the clips' total bytes and seconds of speech.
+one question's label changed under a new version (one clip to make, the rest linked); the clips' total bytes and seconds of speech.
 
     .venv/bin/python bench/audio.py          (from the project folder; about a minute)
 """
@@ -22,7 +22,7 @@ for folder in (PROJECT_ROOT, PROJECT_ROOT / "bench"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
+from common import scratch_parent  # noqa: E402  (this folder's shared helper)
 
 from portal import FORMS_FOLDER, create_app  # noqa: E402
 from portal.audio import media  # noqa: E402
@@ -49,8 +49,10 @@ def main() -> int:
         built, seconds, _ = timed_build(folder, forms, clips)
         print(f"again, nothing changed: {built.made} made, {built.kept} kept, in {seconds:.2f} s")
         intake = forms / "intake.yaml"
+        # a changed definition carries a new version (form_versions); its unchanged texts are linked, not made
         intake.write_text(intake.read_text(encoding="utf-8").replace(
-            '"¿Tiene trabajo ahora?"', '"¿Tiene usted trabajo en este momento?"'), encoding="utf-8")
+            '"¿Tiene trabajo ahora?"', '"¿Tiene usted trabajo en este momento?"').replace(
+            'version: "2026.1"', 'version: "2026.1-bench"'), encoding="utf-8")
         built, seconds, _ = timed_build(folder, forms, clips)
         print(f"one label changed: {built.made} made, {built.kept} kept, in {seconds:.2f} s")
         files = sorted(clips.glob("*.ogg"))

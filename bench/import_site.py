@@ -69,8 +69,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import percentile, run_measured, scratch_parent  # noqa: E402  (this folder's shared helpers)
 from flask_babel import force_locale  # noqa: E402
-from scratch import percentile, run_measured, scratch_parent  # noqa: E402  (this folder's shared helpers)
 
 from portal import create_app, transfer  # noqa: E402
 from portal.corrections import correct_registration, withdraw_participant  # noqa: E402

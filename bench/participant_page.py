@@ -53,9 +53,9 @@ for folder in (PROJECT_ROOT, PROJECT_ROOT / "tests"):
         sys.path.insert(0, str(folder))
 
 from browser import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402  (tests/browser.py: same browser as the tests)
+from common import scratch_parent  # noqa: E402  (this folder's shared helper)
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import sync_playwright
-from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
 from portal import access_codes, clock, create_app, groups  # noqa: E402
 from portal.audio import media  # noqa: E402

@@ -75,9 +75,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from common import scratch_parent  # noqa: E402  (this folder's shared helper)
 from flask import render_template  # noqa: E402
 from flask_babel import force_locale  # noqa: E402
-from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
 
 from portal import create_app  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402

@@ -52,7 +52,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from scratch import scratch_parent  # noqa: E402  (this folder's shared helper)
+from common import scratch_parent  # noqa: E402  (this folder's shared helper)
 
 from portal import corrections, drafts, questionnaires, storage  # noqa: E402
 from portal.storage import SiteStore  # noqa: E402
