@@ -38,9 +38,10 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from . import PROJECT_ROOT, shapes, storage
+from . import shapes, storage
 from .audio import recordings
 from .numbers import count
+from .paths import PROJECT_ROOT
 
 MANIFEST = "backup-manifest.json"
 FORMAT = "portal-backup"

@@ -1064,7 +1064,8 @@ def import_while(app, folder, write, monkeypatch):
 
 def test_a_part_saved_while_an_import_checks_its_rows_neither_waits_nor_makes_it_check_again(
         app, runner, tmp_path, monkeypatch):
-    from portal.drafts import load, save_part
+    from portal.answering import save_part
+    from portal.drafts import load
     men = fill_site(app)
     out = _new_man_with(tmp_path, runner, app)
     forms = app.extensions["questionnaires"]

@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-from .. import TRANSLATIONS_FOLDER
 from ..disclosure import CellKeys, secret_for
 from ..indicators import SiteData, site_tallies
+from ..paths import TRANSLATIONS_FOLDER
 from ..registry import Site
 from ..storage import CorruptStoreError, site_path, store_for_site, write_file, writing_atomically
 from ..summary.model import SiteTallies, Summary

@@ -21,7 +21,7 @@ from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..responses import responses_of, save_response
 from ..security import site_access
-from . import bp
+from .blueprint import bp
 from .forms import RegisterForm, field_error
 
 PAPER = ("intake", "exit")

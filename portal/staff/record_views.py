@@ -14,7 +14,7 @@ from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..security import roles_required, site_access
 from ..storage import WITHDRAWN
-from . import bp
+from .blueprint import bp
 from .participant_views import PAPER, _participant
 
 

@@ -27,7 +27,7 @@ from ..participants import roster
 from ..questionnaire_form import form_class
 from ..registry import list_sites
 from ..security import roles_required, site_access
-from . import bp
+from .blueprint import bp
 
 
 @bp.app_template_global()

@@ -22,7 +22,7 @@ from ..disclosure import EXACT_LEVELS, MAX_CHANGE
 from ..i18n import month_name, short_date
 from ..indicators import BREAKDOWNS
 from ..numbers import number
-from . import bp
+from .blueprint import bp
 from .labels import BREAKDOWN_TITLES, CHOICE_LABELS, COMPARE, EXIT_REASON_SHORT, SECTIONS
 from .model import Record, Scope, Summary
 
