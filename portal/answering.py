@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from .drafts import as_raw, load, put, shown_pages
 from .participants import ProgramError
 from .questionnaires import Questionnaire
-from .responses import add_response
+from .responses import Submission, add_response
 from .storage import SiteStore, Transaction
 
 SENT = -1  # what ``save_part`` returns when the questionnaire was sent
@@ -63,5 +63,5 @@ def _save_part(tx: Transaction, questionnaire: Questionnaire, participant_code: 
         put(tx, draft, participant_code, questionnaire, result.answers, max(draft.reached, following[0]), None)
         return following[0]
     # Every shown part is behind him and nothing blocks: the questionnaire is sent.
-    add_response(tx, questionnaire, participant_code, result.answers, "self", None, today)
+    add_response(tx, Submission(questionnaire, participant_code, result.answers, "self", None, today))
     return SENT

@@ -26,7 +26,7 @@ from portal.db import get_registry, get_site_store
 from portal.demo import _insert_all, build_year, fill
 from portal.participants import register, roster
 from portal.registry import add_site, check_site
-from portal.responses import save_response
+from portal.responses import Submission, save_response
 from portal.storage import revision
 from portal.transfer import FILE_NAMES
 
@@ -57,7 +57,7 @@ def fill_site(app, site="SITE-A"):
         def save(qid, man, raw, day):
             result = forms[qid].validate(raw)
             assert result.ok, result.errors
-            save_response(store, forms[qid], man, result.answers, "paper", "fac_a", date.fromisoformat(day))
+            save_response(store, Submission(forms[qid], man, result.answers, "paper", "fac_a", date.fromisoformat(day)))
 
         save("intake", men[0], {**INTAKE_ANSWERS, "expectations": ACCENTED}, "2026-10-01")
         save("intake", men[1], {**INTAKE_ANSWERS, "works": "no", "occupation_type": "", "has_children": "yes",

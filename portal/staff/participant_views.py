@@ -19,7 +19,7 @@ from ..paging import page_of
 from ..participants import ProgramError, group_codes, register, roster
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
-from ..responses import responses_of, save_response
+from ..responses import Submission, responses_of, save_response
 from ..security import site_access
 from .blueprint import bp
 from .forms import RegisterForm, field_error
@@ -247,8 +247,8 @@ def enter_questionnaire(site_code, participant_code, qid):
             submitted_on = date.fromisoformat(answered) if answered else submitted_on
         if valid and not paper_error:
             try:
-                save_response(store, questionnaire, participant_code, form.result.answers,
-                              "paper" if paper else "facilitator", g.user.username, submitted_on)
+                save_response(store, Submission(questionnaire, participant_code, form.result.answers,
+                                                "paper" if paper else "facilitator", g.user.username, submitted_on))
             except ProgramError as exc:
                 flash(str(exc), "error")
             else:
