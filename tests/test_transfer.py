@@ -23,7 +23,7 @@ from werkzeug.test import encode_multipart
 from portal import PROJECT_ROOT, create_app
 from portal.attendance import save_session
 from portal.db import get_registry, get_site_store
-from portal.demo import _insert_all, build_year, fill
+from portal.demo import build_year, fill, insert_all
 from portal.participants import register, roster
 from portal.registry import add_site, check_site
 from portal.responses import Submission, save_response
@@ -226,7 +226,7 @@ def test_round_trip_of_a_demo_year(app, tmp_path):
     with app.app_context():
         add_site(get_registry(), check_site("CDMX-IZT", "Centro de Salud Iztapalapa", "09", 24))
         year = build_year(app.extensions["questionnaires"])["CDMX-IZT"]
-        get_site_store("CDMX-IZT").write(lambda tx: _insert_all(tx, year), user="demo")
+        get_site_store("CDMX-IZT").write(lambda tx: insert_all(tx, year), user="demo")
     export(app.test_cli_runner(), tmp_path / "first", "CDMX-IZT")
     other = empty_instance(tmp_path, ("CDMX-IZT", "09", 24))
     result = other.test_cli_runner().invoke(args=["import", "--site", "CDMX-IZT", str(tmp_path / "first")])
