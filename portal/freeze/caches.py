@@ -40,7 +40,7 @@ def code_version(questionnaires: dict | None = None) -> str:
             digest.update(qid.encode() + Path(form.path).read_bytes())
         except OSError:
             digest.update(qid.encode() + repr(form.title).encode() + form.version.encode())
-    sources = [PACKAGE / "indicators.py", PACKAGE / "disclosure.py", PACKAGE / "charts.py",
+    sources = [PACKAGE / "indicators.py", PACKAGE / "disclosure.py", PACKAGE / "charts.py", PACKAGE / "labels.py",
                *sorted((PACKAGE / "freeze").glob("*.py")), PACKAGE / "numbers.py", PACKAGE / "i18n.py",
                *sorted((PACKAGE / "summary").rglob("*.*")), *sorted((PACKAGE / "templates" / "summary").glob("*")),
                *sorted(TRANSLATIONS_FOLDER.glob("*/LC_MESSAGES/*.mo"))]
