@@ -159,7 +159,7 @@ def million_rows(work: Path) -> None:
 
 
 def erasure_traces(work: Path) -> None:
-    from portal import corrections, drafts, erasing
+    from portal import answering, corrections, drafts, erasing
     from portal.transfer import pending
 
     app = portal_at(work / "erase")
@@ -169,12 +169,12 @@ def erasure_traces(work: Path) -> None:
         access_codes.issue(access_codes.codes_store(app.instance_path), app.secret_key, site="SITE-A",
                            participant_code=man, questionnaire="intake", user="bench")
         intake = app.extensions["questionnaires"]["intake"]
-        drafts.save_part(get_site_store("SITE-A"), intake, man, 0, {"age": "34"}, False, date(2026, 10, 2))
+        answering.save_part(get_site_store("SITE-A"), intake, man, 0, {"age": "34"}, False, date(2026, 10, 2))
         pending.keep(app.instance_path, "SITE-A", "fac_a", "merge", {"participants.csv": man.encode()})
         corrections.erase_participant(get_site_store("SITE-A"), man, "Lo pidió él", "admin")
         erasing.clear_traces(app.instance_path, "SITE-A", [man])
         try:
-            drafts.save_part(get_site_store("SITE-A"), intake, man, 0, {"age": "35"}, False, date(2026, 10, 2))
+            answering.save_part(get_site_store("SITE-A"), intake, man, 0, {"age": "35"}, False, date(2026, 10, 2))
             late = "saved"
         except ValueError:
             late = "refused"
@@ -364,7 +364,7 @@ def costs(work: Path, runs: int) -> dict:
     from import_site import SITE, build_year, new_instance
 
     from portal import transfer
-    from portal.drafts import SENT, save_part
+    from portal.answering import SENT, save_part
     from portal.participants import register
     from portal.registry import get_site
 

@@ -28,7 +28,7 @@ Measured:
    each enrolled on a date in the future) by the import command: seconds, the
    process's own peak memory (VmHWM, start-up included) and the bytes it prints;
 6. men answering during the import of this year: another thread saves the intake
-   part by part (``drafts.save_part``; the last part sends it, storing the response)
+   part by part (``answering.save_part``; the last part sends it, storing the response)
    for one man after another of a 2026 group at the receiving site, while this thread
    imports the year into it (ten times, a new instance each time, the files read and
    checked in process); the wait of every part saved while an import ran: p50, p95
@@ -73,10 +73,10 @@ from common import percentile, run_measured, scratch_parent  # noqa: E402  (this
 from flask_babel import force_locale  # noqa: E402
 
 from portal import create_app, transfer  # noqa: E402
+from portal.answering import SENT, save_part  # noqa: E402
 from portal.corrections import correct_registration, withdraw_participant  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
 from portal.demo import fill  # noqa: E402
-from portal.drafts import SENT, save_part  # noqa: E402
 from portal.participants import register  # noqa: E402
 from portal.registry import add_site, check_site, get_site  # noqa: E402
 

@@ -81,7 +81,7 @@ from flask_babel import force_locale  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
-from portal.demo import DEMO_SITES, _insert_all, build_year  # noqa: E402
+from portal.demo import DEMO_SITES, build_year, insert_all  # noqa: E402
 from portal.registry import add_site, check_site, get_site  # noqa: E402
 from portal.sheets import STATIC, html_to_pdf, render_sheet_html, sheet_context, sheet_filename, sheet_pdf  # noqa: E402
 from portal.states import STATES  # noqa: E402
@@ -196,7 +196,7 @@ def build_instance(app, sites) -> dict:
             records = relabel(year[source], source, code)
             men += len(records["participants"])
             add_site(registry, check_site(code, name, state, n), user="bench")
-            get_site_store(code).write(lambda tx, r=records: _insert_all(tx, r), user="bench")
+            get_site_store(code).write(lambda tx, r=records: insert_all(tx, r), user="bench")
     return {"men": men}
 
 

@@ -13,7 +13,7 @@ disk as the project, removed at the end):
 4. multi-process submissions: several processes ('spawn'), each with its own
    ``SiteStore`` on the same file;
 5. drafts: the same threads each saving the first part of the intake
-   (``drafts.save_part``) for their own men with no intake response yet, most men
+   (``answering.save_part``) for their own men with no intake response yet, most men
    twice (insert, then update): latency per saved part, p95 against the bare cost;
    then a check that no submission and no draft was lost;
 6. corrections: the same threads each correcting (``corrections.correct_response``,
@@ -54,7 +54,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from common import scratch_parent  # noqa: E402  (this folder's shared helper)
 
-from portal import corrections, drafts, questionnaires, storage  # noqa: E402
+from portal import answering, corrections, questionnaires, storage  # noqa: E402
 from portal.storage import SiteStore  # noqa: E402
 
 SEED = 20260401
@@ -448,7 +448,7 @@ def draft_saves(path: Path, writers: int, per_writer: int) -> tuple[Jobs, set[st
     today = date(2026, 3, 15)
 
     def save(store: SiteStore, code: str) -> None:
-        shown = drafts.save_part(store, intake, code, 0, page, False, today)
+        shown = answering.save_part(store, intake, code, 0, page, False, today)
         if shown <= 0:  # kept on the first part, or sent: not the save measured here
             raise RuntimeError(f"first part of {code}: save_part returned {shown}")
 
@@ -582,7 +582,7 @@ def main() -> int:
         line("first submission of each process", ", ".join(f"{x:.2f}" for x in mp["firsts"]) + " s")
 
         print(f"\ndrafts: 1 SiteStore, {args.writers} threads x {args.per_writer} saves of the intake's "
-              f"first part (drafts.save_part)")
+              f"first part (answering.save_part)")
         jobs, saved = draft_saves(path, args.writers, args.per_writer)
         dr = in_process(path, args.writers, jobs)
         latency_report(dr["latencies"], dr["wall"], bare["total"], "part saves")

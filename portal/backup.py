@@ -38,9 +38,10 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from . import PROJECT_ROOT, shapes, storage
+from . import shapes, storage
 from .audio import recordings
 from .numbers import count
+from .paths import PROJECT_ROOT
 
 MANIFEST = "backup-manifest.json"
 FORMAT = "portal-backup"
@@ -165,7 +166,7 @@ def read_backup(source: Path) -> tuple[dict, dict[str, bytes]]:
             names = zf.namelist()
             if MANIFEST not in names:
                 raise BackupError(not_a_backup(source))
-            manifest = _manifest(source, zf.read(MANIFEST))
+            manifest = read_manifest(source, zf.read(MANIFEST))
             files = {name: v for name, v in manifest["files"].items() if name != SETTINGS}
             names = [name for name in names if name != SETTINGS]
             differ = sorted((set(names) - {MANIFEST}) ^ set(files))
@@ -183,7 +184,8 @@ def read_backup(source: Path) -> tuple[dict, dict[str, bytes]]:
     return manifest, contents
 
 
-def _manifest(source: Path, raw: bytes) -> dict:
+def read_manifest(source: Path, raw: bytes) -> dict:
+    """The manifest of the backup ``source`` from its raw bytes; BackupError if it is not one this portal reads."""
     try:
         manifest = storage.load_json(raw)
     except ValueError:

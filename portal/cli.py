@@ -13,10 +13,11 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from . import PROJECT_ROOT, TRANSLATIONS_FOLDER, clock, logins
+from . import clock, logins
 from .clock import ZONES
 from .db import get_registry
 from .numbers import count as number_of
+from .paths import PROJECT_ROOT, TRANSLATIONS_FOLDER
 from .registry import ROLES, RegistryError, add_site, add_user, check_site, list_sites, list_users, set_password
 from .states import STATES
 

@@ -291,7 +291,7 @@ def demo_command(if_empty: bool) -> None:
                                    item_show_func=lambda s: s[0] if s else "") as sites:
                 for code, name, state, n in sites:
                     add_site(registry, check_site(code, name, state, n), user="demo")
-                    get_site_store(code).write(lambda tx, r=year[code]: _insert_all(tx, r), user="demo")
+                    get_site_store(code).write(lambda tx, r=year[code]: insert_all(tx, r), user="demo")
             for username, role, site, password in DEMO_USERS:
                 add_user(registry, username, role, password, site, user="demo")
             click.echo(_("Demo instance ready in %(path)s.", path=current_app.instance_path))
@@ -300,7 +300,11 @@ def demo_command(if_empty: bool) -> None:
             click.echo(f"  {username:<14} {password:<26} {role}{' ' + site if site else ''}")
 
 
-def _insert_all(tx: Transaction, records: dict) -> None:
+def insert_all(tx: Transaction, records: dict) -> None:
+    """Insert a site's records as ``build_year`` makes them (groups, men, sessions, responses), inside a write.
+
+    The demo, the tests and the benchmarks fill a site this way.
+    """
     for table in ("groups", "participants", "sessions", "responses"):
         for doc in records[table]:
             tx.insert(table, doc)

@@ -7,10 +7,7 @@ site: no export, indicator, sheet or summary reads that table. It goes away when
 questionnaire is sent (in the same write that stores the response) or when no working code
 for it is left (``sweep``).
 
-Each part is judged by ``Questionnaire.validate`` as far as the man has come: an answer
-that breaks a rule on this part or an earlier one keeps him on that part (what he typed and
-the messages are kept in the draft, so a reload shows them again); answers to later parts
-that a change made invalid or hidden are dropped.
+Saving a part he sends, and sending the questionnaire after the last one, is ``answering.py``.
 
 A draft started under an earlier version of the questionnaire (forms/ changed while he was half-way) is moved to
 the current version when it is opened (``carried_over``): an answer keeps its place where it means the same
@@ -22,19 +19,14 @@ version's, and two versions of the same questionnaire on his phone would be one 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext as _
-
 from . import access_codes, storage
-from .participants import ProgramError
 from .questionnaires import Page, Questionnaire
-from .storage import SiteStore, Transaction
+from .storage import Transaction
 
 TABLE = "drafts"
-SENT = -1  # what ``save_part`` returns when the questionnaire was sent
 
 
 @dataclass
@@ -72,7 +64,7 @@ def carried_over(current: Questionnaire, answers: dict[str, Any]) -> dict[str, A
         value = answers[q.name]
         value = [renamed.get(v, v) for v in value] if isinstance(value, list) else renamed.get(value, value)
         try:
-            if q.parse(_as_raw(value)) == value:
+            if q.parse(as_raw(value)) == value:
                 kept[q.name] = value
         except ValueError:
             pass  # no longer offered, or no longer that kind of answer: asked again
@@ -123,54 +115,9 @@ def _undecided(page, to_come: set[str]) -> bool:
     return any(rule.references & to_come for rule in rules)
 
 
-def save_part(store: SiteStore, questionnaire: Questionnaire, participant_code: str, index: int,
-              raw_page: dict[str, Any], going_back: bool, today: date) -> int:
-    """Save one part he sent; return the part to show next, or ``SENT``.
-
-    Going back keeps what is valid on this part and never stops him. Going on stops at the
-    first part with a problem. After the last part the response is stored and the draft
-    removed in the same write, so an answered questionnaire is never half saved.
-    """
-    return store.write(lambda tx: _save_part(tx, questionnaire, participant_code, index, raw_page, going_back,
-                                             today), user="participant")
-
-
-def _save_part(tx, questionnaire, participant_code, index, raw_page, going_back, today) -> int:
-    from .responses import add_response  # responses also discard drafts: import here, not at the top
-
-    if tx.first("participants", code=participant_code) is None:
-        # Erased (or withdrawn) since he opened the part: checked in the same write, so no draft outlives him.
-        raise ProgramError(_("That code is not right. Check each letter and number and try again."))
-    draft = load(tx, participant_code, questionnaire.id, questionnaire)
-    page = questionnaire.pages[index]
-    merged = dict(draft.answers)
-    for q in page.questions:
-        merged[q.name] = raw_page.get(q.name)
-    result = questionnaire.validate(merged)
-    page_of = {q.name: p.index for p in questionnaire.pages for q in p.questions}
-    if going_back:
-        previous = [p.index for p in shown_pages(questionnaire, result.answers) if p.index < index]
-        _put(tx, draft, participant_code, questionnaire, result.answers, draft.reached, None)
-        return previous[-1] if previous else index
-    blocking = {n: m for n, m in result.errors.items() if page_of[n] <= index}
-    if blocking:
-        first = min(page_of[n] for n in blocking)
-        rejected = {"page": first,
-                    "raw": {q.name: _as_raw(merged.get(q.name)) for q in questionnaire.pages[first].questions},
-                    "errors": {n: m for n, m in blocking.items() if page_of[n] == first}}
-        _put(tx, draft, participant_code, questionnaire, result.answers, draft.reached, rejected)
-        return first
-    following = [p.index for p in shown_pages(questionnaire, result.answers) if p.index > index]
-    if following:
-        _put(tx, draft, participant_code, questionnaire, result.answers, max(draft.reached, following[0]), None)
-        return following[0]
-    # Every shown part is behind him and nothing blocks: the questionnaire is sent.
-    add_response(tx, questionnaire, participant_code, result.answers, "self", None, today)
-    return SENT
-
-
-def _put(tx: Transaction, draft: Draft, participant_code: str, questionnaire: Questionnaire, answers: dict,
-         reached: int, rejected: dict | None) -> None:
+def put(tx: Transaction, draft: Draft, participant_code: str, questionnaire: Questionnaire, answers: dict,
+        reached: int, rejected: dict | None) -> None:
+    """Write his draft of ``questionnaire`` as it stands now (started now if it was not yet)."""
     doc = {"participant_code": participant_code, "questionnaire": questionnaire.id,
            "version": questionnaire.version, "answers": answers, "reached": reached, "rejected": rejected,
            "saved_at": storage.now_iso()}
@@ -180,8 +127,8 @@ def _put(tx: Transaction, draft: Draft, participant_code: str, questionnaire: Qu
         tx.insert(TABLE, {**doc, "started_at": doc["saved_at"]})
 
 
-def _as_raw(value: Any) -> Any:
-    """A stored or typed value as the form shows it again."""
+def as_raw(value: Any) -> Any:
+    """A stored or typed value as the form shows it again (strings, a list of them, or None)."""
     if value is None:
         return None
     if isinstance(value, (list, tuple)):

@@ -27,7 +27,7 @@ from typing import Iterator, Mapping
 
 import yaml
 
-from .questionnaires import _YAML_LOADER, DefinitionError, Question, Questionnaire, load_questionnaire
+from .questionnaires import YAML_LOADER, DefinitionError, Question, Questionnaire, load_questionnaire
 
 ARCHIVE = "forms"  # under the instance folder
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -110,7 +110,7 @@ def _read_kept(archive: Path) -> dict[str, dict[str, Questionnaire]]:
 
 
 def _content(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
 
 
 def _same_version_same_content(archive: Path, form: Questionnaire, kept: Mapping[str, Questionnaire]) -> None:

@@ -302,13 +302,13 @@ def _as_list(raw: Any) -> list[str]:
 
 # libyaml's safe loader where PyYAML was built with it: the same documents, read ten times faster (the four
 # questionnaires took half a second of every start of the portal and of every command)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_questionnaire(path: Path | str) -> Questionnaire:
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DefinitionError(f"{path}: cannot be read as YAML: {exc}") from None
     return _Loader(path, data).load()

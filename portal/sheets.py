@@ -12,6 +12,7 @@ from .as_of import AsOf, month_end  # noqa: F401  (month_end: also the sheets' h
 from .charts import grouped_bars
 from .i18n import month_name
 from .indicators import compute, from_snapshot
+from .labels import SHEET_BREAKDOWNS, SHEET_CHART, SHEET_INDICATORS, SHEET_STAYING
 from .participants import roster
 from .registry import Site
 
@@ -39,12 +40,11 @@ def sheet_context(site: Site, snapshot, month: str) -> dict:
     # The sheet is a Spanish document whatever the interface language (PRODUCT.md section 7).
     chart = grouped_bars(
         [month_name(m, with_year=False)[:3] for m in months],
-        [("al menos 1 sesión", [r["attended_any_pct"] for r in ytd]),
-         ("13 o más", [r["attended_13_plus_pct"] for r in ytd]),
-         ("más del 75%", [r["attended_over_75_pct"] for r in ytd])],
+        [(str(label), [r[key] for r in ytd]) for key, label in SHEET_CHART],
         f"Permanencia de los hombres que ingresaron cada mes de {year}")
     return {"site": site, "month": month, "month_title": month_name(month), "as_of": as_of,
-            "ind": indicators, "grid": grid, "chart": chart, "generated": clock.today()}
+            "ind": indicators, "grid": grid, "chart": chart, "generated": clock.today(),
+            "labels": {"indicators": SHEET_INDICATORS, "staying": SHEET_STAYING, "breakdowns": SHEET_BREAKDOWNS}}
 
 
 def render_sheet_html(site: Site, snapshot, month: str) -> str:

@@ -14,7 +14,7 @@ from portal.attendance import save_session
 from portal.db import get_site_store
 from portal.demo import fill
 from portal.participants import register
-from portal.responses import save_response
+from portal.responses import Submission, save_response
 from portal.transfer import FILE_NAMES
 
 SECRET_TEXT = "Me llamo Juan Pérez y vivo en la calle Olmo"
@@ -37,7 +37,7 @@ def fill_sites(app):
             def save(qid, man, raw, day):
                 result = forms[qid].validate(raw)
                 assert result.ok, result.errors
-                save_response(store, forms[qid], man, result.answers, "paper", "fac_a", day)
+                save_response(store, Submission(forms[qid], man, result.answers, "paper", "fac_a", day))
 
             for i, (man, reason) in enumerate(zip(codes, reasons)):
                 save("intake", man, {**INTAKE_ANSWERS, "age": str(30 + i), "main_reason": reason,

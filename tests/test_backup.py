@@ -56,7 +56,7 @@ def demo_backup(demo, tmp_path_factory):
 def test_backup_holds_the_instance_and_the_sum_of_every_file(demo, demo_backup):
     instance, _ = demo
     with zipfile.ZipFile(demo_backup) as zf:
-        manifest = backup._manifest(demo_backup, zf.read(backup.MANIFEST))
+        manifest = backup.read_manifest(demo_backup, zf.read(backup.MANIFEST))
         names = set(zf.namelist()) - {backup.MANIFEST}
         for name, entry in manifest["files"].items():
             assert hashlib.sha256(zf.read(name)).hexdigest() == entry["sha256"] == \

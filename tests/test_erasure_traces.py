@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import INTAKE_ANSWERS, Facilitator, Participant, Staff, csrf_token
 from test_transfer import empty_instance, export, upload
 
-from portal import drafts
+from portal import answering, drafts
 from portal.db import get_registry, get_site_store
 from portal.registry import add_user
 from portal.storage import AUDIT_TABLE
@@ -135,7 +135,7 @@ def test_a_part_saved_after_his_erasure_leaves_no_draft(app):
         corrections.erase_participant(store, man, "Lo pidió él", "admin")
         raw = {q.name: INTAKE_ANSWERS.get(q.name) for q in intake.pages[0].questions}
         with pytest.raises(ProgramError):
-            drafts.save_part(store, intake, man, 0, raw, False, date(2026, 10, 2))
+            answering.save_part(store, intake, man, 0, raw, False, date(2026, 10, 2))
         assert store.read().first(drafts.TABLE, participant_code=man) is None
 
 

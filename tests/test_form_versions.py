@@ -14,7 +14,7 @@ from portal.form_versions import VersionError
 from portal.indicators import compute, from_snapshot
 from portal.participants import register
 from portal.registry import add_site, add_user, check_site
-from portal.responses import save_response
+from portal.responses import Submission, save_response
 
 PASSWORD = "fac-a-password-1"
 V1, V2 = "2026.1", "2026.2"
@@ -73,7 +73,7 @@ def answer(app, answers, day=date(2026, 10, 5)):
             form = app.extensions["questionnaires"][qid]
             result = form.validate(raw)
             assert result.ok, result.errors
-            save_response(store, form, man, result.answers, "paper", "fac_a", day)
+            save_response(store, Submission(form, man, result.answers, "paper", "fac_a", day))
     return man
 
 

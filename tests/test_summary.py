@@ -24,7 +24,7 @@ from portal.freeze import build, create_summary_app
 from portal.indicators import compute, from_snapshot, pct, select_scope
 from portal.participants import register
 from portal.registry import add_site, check_site, list_sites
-from portal.responses import save_response
+from portal.responses import Submission, save_response
 from portal.storage import site_path
 from portal.summary.model import Record, summarise
 from portal.summary.pages import cell
@@ -87,7 +87,7 @@ def fill_sites(app):
         for name, value in fixed.items():
             if isinstance(value, str) and "XQZ" in value and name in answers:
                 texts.append(value)
-        save_response(store, forms[qid], code, answers, "facilitator", user, day)
+        save_response(store, Submission(forms[qid], code, answers, "facilitator", user, day))
         return answers
 
     def recognition(yes):

@@ -11,7 +11,7 @@ from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, s
 from portal import corrections
 from portal.attendance import save_session
 from portal.db import get_registry, get_site_store
-from portal.demo import _insert_all, build_year
+from portal.demo import build_year, insert_all
 from portal.participants import ProgramError, register
 from portal.registry import add_site, add_user, check_site
 from portal.storage import WITHDRAWN
@@ -241,7 +241,7 @@ def test_many_months_of_random_corrections_withdrawals_and_erasures_keep_the_sta
     with app.app_context():
         add_site(get_registry(), check_site("CDMX-IZT", "Centro de Salud Iztapalapa", "09", 24))
         year = build_year(app.extensions["questionnaires"])["CDMX-IZT"]
-        get_site_store("CDMX-IZT").write(lambda tx: _insert_all(tx, year), user="demo")
+        get_site_store("CDMX-IZT").write(lambda tx: insert_all(tx, year), user="demo")
     state = empty_instance(tmp_path, ("CDMX-IZT", "09", 24))
     rng = random.Random(2026)
     for month in range(4):

@@ -23,10 +23,10 @@ from werkzeug.test import encode_multipart
 from portal import PROJECT_ROOT, create_app
 from portal.attendance import save_session
 from portal.db import get_registry, get_site_store
-from portal.demo import _insert_all, build_year, fill
+from portal.demo import build_year, fill, insert_all
 from portal.participants import register, roster
 from portal.registry import add_site, check_site
-from portal.responses import save_response
+from portal.responses import Submission, save_response
 from portal.storage import revision
 from portal.transfer import FILE_NAMES
 
@@ -57,7 +57,7 @@ def fill_site(app, site="SITE-A"):
         def save(qid, man, raw, day):
             result = forms[qid].validate(raw)
             assert result.ok, result.errors
-            save_response(store, forms[qid], man, result.answers, "paper", "fac_a", date.fromisoformat(day))
+            save_response(store, Submission(forms[qid], man, result.answers, "paper", "fac_a", date.fromisoformat(day)))
 
         save("intake", men[0], {**INTAKE_ANSWERS, "expectations": ACCENTED}, "2026-10-01")
         save("intake", men[1], {**INTAKE_ANSWERS, "works": "no", "occupation_type": "", "has_children": "yes",
@@ -226,7 +226,7 @@ def test_round_trip_of_a_demo_year(app, tmp_path):
     with app.app_context():
         add_site(get_registry(), check_site("CDMX-IZT", "Centro de Salud Iztapalapa", "09", 24))
         year = build_year(app.extensions["questionnaires"])["CDMX-IZT"]
-        get_site_store("CDMX-IZT").write(lambda tx: _insert_all(tx, year), user="demo")
+        get_site_store("CDMX-IZT").write(lambda tx: insert_all(tx, year), user="demo")
     export(app.test_cli_runner(), tmp_path / "first", "CDMX-IZT")
     other = empty_instance(tmp_path, ("CDMX-IZT", "09", 24))
     result = other.test_cli_runner().invoke(args=["import", "--site", "CDMX-IZT", str(tmp_path / "first")])
@@ -1064,7 +1064,8 @@ def import_while(app, folder, write, monkeypatch):
 
 def test_a_part_saved_while_an_import_checks_its_rows_neither_waits_nor_makes_it_check_again(
         app, runner, tmp_path, monkeypatch):
-    from portal.drafts import load, save_part
+    from portal.answering import save_part
+    from portal.drafts import load
     men = fill_site(app)
     out = _new_man_with(tmp_path, runner, app)
     forms = app.extensions["questionnaires"]

@@ -1,5 +1,5 @@
-from flask import Blueprint
+"""Staff sign-in and sign-out."""
+from . import routes  # noqa: F401  (its views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -10,7 +10,7 @@ from ..db import get_registry
 from ..registry import Deactivated, RegistryError, authenticate, set_password
 from ..security import login_required
 from ..throttle import Door, Throttle, throttle_store
-from . import bp
+from .blueprint import bp
 from .forms import LoginForm, PasswordForm
 
 LOGIN_LIMITS = {"pair": 5, "address": 30, "user": 20}  # wrong passwords in 15 minutes

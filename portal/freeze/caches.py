@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-from .. import TRANSLATIONS_FOLDER
 from ..disclosure import CellKeys, secret_for
 from ..indicators import SiteData, site_tallies
+from ..paths import TRANSLATIONS_FOLDER
 from ..registry import Site
 from ..storage import CorruptStoreError, site_path, store_for_site, write_file, writing_atomically
 from ..summary.model import SiteTallies, Summary
@@ -40,7 +40,7 @@ def code_version(questionnaires: dict | None = None) -> str:
             digest.update(qid.encode() + Path(form.path).read_bytes())
         except OSError:
             digest.update(qid.encode() + repr(form.title).encode() + form.version.encode())
-    sources = [PACKAGE / "indicators.py", PACKAGE / "disclosure.py", PACKAGE / "charts.py",
+    sources = [PACKAGE / "indicators.py", PACKAGE / "disclosure.py", PACKAGE / "charts.py", PACKAGE / "labels.py",
                *sorted((PACKAGE / "freeze").glob("*.py")), PACKAGE / "numbers.py", PACKAGE / "i18n.py",
                *sorted((PACKAGE / "summary").rglob("*.*")), *sorted((PACKAGE / "templates" / "summary").glob("*")),
                *sorted(TRANSLATIONS_FOLDER.glob("*/LC_MESSAGES/*.mo"))]

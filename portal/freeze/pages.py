@@ -13,7 +13,8 @@ from flask import Flask
 from flask_babel import force_locale
 from flask_frozen import Freezer, MissingURLGeneratorWarning
 
-from .. import TRANSLATIONS_FOLDER, i18n
+from .. import i18n
+from ..paths import TRANSLATIONS_FOLDER
 from ..storage import write_atomically
 from ..summary.model import Summary
 from .datafiles import DATA_FILES, MANIFEST, site_files

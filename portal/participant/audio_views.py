@@ -10,7 +10,7 @@ from flask_babel import get_locale
 
 from ..audio import catalogue
 from ..questionnaire_form import form_class
-from . import bp
+from .blueprint import bp
 from .listening import page_audio
 from .routes import render
 

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .. import access_codes, clock, drafts
+from .. import access_codes, answering, clock, drafts
 from ..auth.routes import end_session
 from ..db import get_registry, get_site_store
 from ..participants import ProgramError
@@ -37,7 +37,7 @@ from ..registry import get_site
 from ..storage import StoreError
 from ..throttle import Door, Throttle, throttle_store
 from ..transfer import pending
-from . import bp
+from .blueprint import bp
 from .listening import page_audio
 
 KIOSK_COOKIE = "tableta"
@@ -247,12 +247,12 @@ def part(number):
     raw = {q.name: request.form.getlist(q.name) if q.type == "select_multiple" else request.form.get(q.name)
            for q in page.questions if questionnaire.is_relevant(q, draft.answers)}
     try:
-        target = drafts.save_part(opened.store, questionnaire, opened.participant, index, raw,
-                                  request.form.get("accion") == "atras", clock.today())
+        target = answering.save_part(opened.store, questionnaire, opened.participant, index, raw,
+                                     request.form.get("accion") == "atras", clock.today())
     except ProgramError as exc:  # received meanwhile (typed in from paper), or he is no longer at the site
         opened.finish()
         return to_start(str(exc))
-    if target == drafts.SENT:
+    if target == answering.SENT:
         opened.finish()
         session["answered"] = True
         return redirect(url_for("participant.thanks"), 303)

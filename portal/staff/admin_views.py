@@ -21,7 +21,7 @@ from ..registry import (
 )
 from ..security import roles_required
 from ..states import STATES
-from . import bp
+from .blueprint import bp
 
 
 def _sessions_number(text: str | None) -> int | None:

@@ -7,7 +7,7 @@ from .. import analysis, clock
 from ..db import get_site_store
 from ..security import roles_required, site_access
 from ..storage import StoreError
-from . import bp
+from .blueprint import bp
 from .transfer_views import DOWNLOADS
 
 

@@ -9,7 +9,7 @@ from ..audio import catalogue
 from ..audio.recordings import LONGEST_SECONDS, RecordingError
 from ..audio.texts import participant_forms
 from ..security import roles_required
-from . import bp
+from .blueprint import bp
 
 
 def _reasons() -> dict[str, str]:

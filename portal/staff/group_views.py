@@ -6,7 +6,7 @@ from .. import groups
 from ..db import get_site_store
 from ..refusals import ProgramError
 from ..security import site_access
-from . import bp
+from .blueprint import bp
 from .forms import GroupForm, field_error
 
 

@@ -19,9 +19,9 @@ from ..paging import page_of
 from ..participants import ProgramError, group_codes, register, roster
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
-from ..responses import responses_of, save_response
+from ..responses import Submission, responses_of, save_response
 from ..security import site_access
-from . import bp
+from .blueprint import bp
 from .forms import RegisterForm, field_error
 
 PAPER = ("intake", "exit")
@@ -35,7 +35,7 @@ STATUS_FILTERS = {
 FACILITATOR = ("facilitator_intake", "facilitator_exit")
 
 
-def _participant(snapshot, site_code, participant_code):
+def participant_or_404(snapshot, site_code, participant_code):
     """The man of that code at this site (withdrawn ones only if ``snapshot`` shows them), or 404."""
     if not participant_code.startswith(site_code + "-"):
         abort(404)
@@ -80,7 +80,7 @@ def follow_up(site_code):
 def record_attempt(site_code, participant_code):
     """Record a call (or visit) to a man at risk: date, reached or not, what came of it."""
     store = get_site_store(site_code)
-    _participant(store.read(), site_code, participant_code)
+    participant_or_404(store.read(), site_code, participant_code)
     try:
         day = parse_date(request.form.get("date") or clock.today().isoformat())
         followup.record_attempt(store, participant_code, day, {"yes": True, "no": False}.get(request.form.get("reached")),
@@ -125,7 +125,7 @@ def participant_page(site_code, participant_code):
     """His file: registration, risk, every questionnaire with its answers, codes, sessions, exit, history."""
     snapshot = get_site_store(site_code).read()
     every = snapshot.with_withdrawn()
-    participant = _participant(every, site_code, participant_code)
+    participant = participant_or_404(every, site_code, participant_code)
     questionnaires = current_app.extensions["questionnaires"]
     catalog = current_app.extensions["form_catalog"]  # each answer read with the version he answered
     received = responses_of(snapshot, participant_code)
@@ -172,7 +172,7 @@ def _in_progress(snapshot, site_code, participant_code, questionnaires) -> dict:
 def issue_code(site_code, participant_code):
     """Print a slip with a one-time code for the man's own questionnaire."""
     snapshot = get_site_store(site_code).read()
-    _participant(snapshot, site_code, participant_code)
+    participant_or_404(snapshot, site_code, participant_code)
     qid = request.form.get("cuestionario")
     if qid not in access_codes.PARTICIPANT_QUESTIONNAIRES:
         abort(400)
@@ -224,7 +224,7 @@ def enter_questionnaire(site_code, participant_code, qid):
         abort(404)
     store = get_site_store(site_code)
     snapshot = store.read()
-    _participant(snapshot, site_code, participant_code)
+    participant_or_404(snapshot, site_code, participant_code)
     questionnaire = current_app.extensions["questionnaires"][qid]
     if qid in responses_of(snapshot, participant_code):
         flash(_("This questionnaire was already received for %(code)s.", code=participant_code), "error")
@@ -247,8 +247,8 @@ def enter_questionnaire(site_code, participant_code, qid):
             submitted_on = date.fromisoformat(answered) if answered else submitted_on
         if valid and not paper_error:
             try:
-                save_response(store, questionnaire, participant_code, form.result.answers,
-                              "paper" if paper else "facilitator", g.user.username, submitted_on)
+                save_response(store, Submission(questionnaire, participant_code, form.result.answers,
+                                                "paper" if paper else "facilitator", g.user.username, submitted_on))
             except ProgramError as exc:
                 flash(str(exc), "error")
             else:

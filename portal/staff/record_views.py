@@ -14,8 +14,8 @@ from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
 from ..security import roles_required, site_access
 from ..storage import WITHDRAWN
-from . import bp
-from .participant_views import PAPER, _participant
+from .blueprint import bp
+from .participant_views import PAPER, participant_or_404
 
 
 def _back_to_man(site_code, participant_code):
@@ -39,7 +39,7 @@ def correct_questionnaire(site_code, participant_code, qid):
     """The same form and rules as entering it, filled with the stored answers, and a reason."""
     store = get_site_store(site_code)
     snapshot = store.read()
-    _participant(snapshot, site_code, participant_code)
+    participant_or_404(snapshot, site_code, participant_code)
     questionnaires = current_app.extensions["questionnaires"]
     response = snapshot.first("responses", participant_code=participant_code, questionnaire=qid)
     if qid not in questionnaires or response is None:
@@ -85,7 +85,7 @@ def correct_questionnaire(site_code, participant_code, qid):
 def correct_registration(site_code, participant_code):
     """Another group or registration date, under the rules of registration, with a reason."""
     store = get_site_store(site_code)
-    participant = _participant(store.read(), site_code, participant_code)
+    participant = participant_or_404(store.read(), site_code, participant_code)
     values = {"group": request.form.get("group", participant["group_code"]),
               "enrolled_on": request.form.get("enrolled_on", participant["enrolled_on"]),
               "reason": request.form.get("reason", "")}
@@ -167,7 +167,7 @@ def session_action(site_code, session_id, action):
 def erase(site_code, participant_code):
     """Erase a man for good at his request (administrators only), after typing his code to confirm."""
     store = get_site_store(site_code)
-    participant = _participant(store.read().with_withdrawn(), site_code, participant_code)
+    participant = participant_or_404(store.read().with_withdrawn(), site_code, participant_code)
     error = None
     if request.method == "POST":
         if request.form.get("confirm", "").strip().upper() != participant_code:

@@ -21,13 +21,14 @@ from .. import clock
 from ..db import get_registry, get_site_store
 from ..i18n import last_complete_month, parse_month
 from ..indicators import compute, from_snapshot
+from ..labels import SITE_PAGE
 from ..numbers import count as number_of
 from ..overview import record_sheet_printed
 from ..participants import roster
 from ..questionnaire_form import form_class
 from ..registry import list_sites
 from ..security import roles_required, site_access
-from . import bp
+from .blueprint import bp
 
 
 @bp.app_template_global()
@@ -95,6 +96,7 @@ def site_home(site_code):
     sheet_error = get_flashed_messages(category_filter=["month"])
     sheet_typed = get_flashed_messages(category_filter=["month_typed"])
     return render_template("staff/site_home.html", site=g.site, counts=counts, month=month, ind=indicators,
+                           figures=SITE_PAGE,
                            sheet_month=last_complete_month(clock.today()), month_error=month_error,
                            sheet_error=sheet_error[0] if sheet_error else None,
                            sheet_typed=sheet_typed[0] if sheet_typed else "",

@@ -14,7 +14,7 @@ from ..paging import page_of
 from ..participants import group_codes
 from ..refusals import NeedsConfirmation, ProgramError
 from ..security import site_access
-from . import bp
+from .blueprint import bp
 from .forms import SessionForm, field_error
 
 

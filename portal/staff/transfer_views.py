@@ -8,7 +8,7 @@ from .. import clock, erasing, transfer
 from ..db import get_site_store
 from ..security import site_access
 from ..transfer import pending
-from . import bp
+from .blueprint import bp
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # a site's files for many years; the rest of the portal keeps its 2 MB
 DOWNLOADS = {"datos": False, "desidentificado": True}  # name in the address -> de-identified?

@@ -3,8 +3,7 @@
 Only this blueprint is registered in the app that gets frozen, and it sees only
 the disclosure-controlled records of ``model.Summary``.
 """
-from flask import Blueprint
+from . import pages  # noqa: F401  (its views register on bp)
+from .blueprint import bp
 
-bp = Blueprint("summary", __name__, static_folder="static", static_url_path="/static")
-
-from . import pages  # noqa: E402,F401
+__all__ = ["bp"]

@@ -21,13 +21,15 @@ from ..charts import bar_chart
 from ..disclosure import EXACT_LEVELS, MAX_CHANGE
 from ..i18n import month_name, short_date
 from ..indicators import BREAKDOWNS
+from ..labels import BREAKDOWN_TITLES, CHOICE_LABELS, EXIT_REASON_SHORT, RECOGNITION_BARS, SECTIONS, STAYING_BARS
 from ..numbers import number
-from . import bp
-from .labels import BREAKDOWN_TITLES, CHOICE_LABELS, COMPARE, EXIT_REASON_SHORT, SECTIONS
+from .blueprint import bp
 from .model import Record, Scope, Summary
 
 KINDS = {key: kind for _title, rows in SECTIONS for key, kind, _label, _definition in rows}
 LABELS = {key: label for _title, rows in SECTIONS for key, _kind, label, _definition in rows}
+# the few columns of the tables that compare years, states or sites
+COMPARE = ("enrolled", "attended_any_pct", "attended_13_plus_pct", "attended_over_75_pct", "sessions_held", "exits")
 
 
 def summary() -> Summary:
@@ -153,13 +155,12 @@ def enrolment_chart(scope: Scope, year: str) -> dict:
 def year_charts(scope: Scope, year: str, record: Record) -> list[dict]:
     """The year's charts, each with the title the page shows above it."""
     v = record.values
-    funnel = [100.0 if v["enrolled"] else None]
-    funnel += [v[key] for key in ("attended_any_pct", "attended_13_plus_pct", "attended_over_75_pct")]
-    funnel_labels = once(("funnel",), lambda: [_("Joined"), _("1 session or more"), _("13 or more"),
-                                               _("More than 75%")])
+    funnel = [100.0 if v["enrolled"] else None] + [v[key] for key, _label in STAYING_BARS[1:]]
+    funnel_labels = once(("funnel",), lambda: [str(label) for _key, label in STAYING_BARS])
     reasons = list(BREAKDOWNS["exit_reason"])
     exits = [v["exit_reason"][r]["count"] for r in reasons]
-    recognition = [v[key] for key in ("recognition_intake_mean", "recognition_exit_mean")]
+    recognition = [v[key] for key, _label in RECOGNITION_BARS]
+    moments = once(("moments",), lambda: [str(label) for _key, label in RECOGNITION_BARS])
     titles = [_("Staying in the program: percent of the men who joined in %(period)s", period=year),
               _("Men who left in %(year)s, by reason", year=year),
               _("Behaviours recognised as violence (mean, of 10): the same men at intake and at exit")]
@@ -169,8 +170,7 @@ def year_charts(scope: Scope, year: str, record: Record) -> list[dict]:
         {"title": titles[1], "svg": bar_chart(list(zip(once(("reasons",), lambda: [str(EXIT_REASON_SHORT[r])
                                                                                  for r in reasons]), exits)),
                                               titles[1])},
-        {"title": titles[2], "svg": bar_chart(list(zip(once(("moments",), lambda: [_("At intake"), _("At exit")]),
-                                                       recognition)), titles[2], kind="mean", max_value=10)},
+        {"title": titles[2], "svg": bar_chart(list(zip(moments, recognition)), titles[2], kind="mean", max_value=10)},
     ]
 
 

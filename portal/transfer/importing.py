@@ -22,7 +22,7 @@ from ..corrections import ERASED
 from ..participants import ensure_group
 from ..questionnaires import QUESTIONNAIRE_IDS, Questionnaire
 from ..registry import Site
-from ..responses import insert_response
+from ..responses import Submission, insert_response
 from ..storage import SiteStore, Snapshot, Transaction, revision
 from .checks import AttendanceCheck, Men, NewResponse, ParticipantsCheck, ResponsesCheck, SessionsCheck, check_dates
 from .export import natural
@@ -94,8 +94,8 @@ class Plan:
             ensure_group(tx, session["group_code"], date.fromisoformat(session["date"]))
             tx.insert("sessions", session)
         for response in self.responses:
-            insert_response(tx, response.questionnaire, response.code, response.answers, IMPORT_ENTERED_BY, user,
-                            response.submitted)
+            insert_response(tx, Submission(response.questionnaire, response.code, response.answers, IMPORT_ENTERED_BY,
+                                           user, response.submitted))
             added[response.questionnaire.id] += 1
         added["sessions"] = len(self.sessions)
         added["attendance"] = sum(len(s["present"]) for s in self.sessions)

@@ -31,7 +31,7 @@ from ..corrections import ERASED, erase_participant_in, status_after, withdraw_p
 from ..participants import ensure_group
 from ..questionnaires import Questionnaire
 from ..registry import Site
-from ..responses import insert_response
+from ..responses import Submission, insert_response
 from ..storage import WITHDRAWN, SiteStore, Snapshot, Transaction, now_iso
 from .export import natural
 from .importing import Plan, judge
@@ -379,8 +379,8 @@ def _put_response(tx: Transaction, questionnaire: Questionnaire, step: Step) -> 
     visible = [r for r in every if not r.get(WITHDRAWN)]
     here = visible[0] if visible else (max(every, key=lambda r: r["doc_id"]) if every else None)
     if here is None:
-        insert_response(tx, questionnaire, step.key, new["answers"], SYNC_ENTERED_BY, tx.user,
-                        date.fromisoformat(new["submitted_on"]))
+        insert_response(tx, Submission(questionnaire, step.key, new["answers"], SYNC_ENTERED_BY, tx.user,
+                                       date.fromisoformat(new["submitted_on"])))
         return
     kept = {n: v for n, v in here["answers"].items() if n not in {q.name for q in questionnaire.questions}}
     tx.update("responses", here["doc_id"], {"answers": {**kept, **new["answers"]},

@@ -1,9 +1,22 @@
-"""Plain-language names and definitions of the published indicators (one place for pages and methodology)."""
+"""Every indicator's label, in one place: the summary, the site's page and the monthly sheet.
+
+English msgids (lazy), the Spanish in ``translations/es``: a label changes here and in the catalog, nowhere
+else. Each place words the same figure for its reader, so a figure may have more than one label:
+
+- the coordinators' summary (``summary/``): ``SECTIONS`` with each figure's definition for the methodology
+  page, ``BREAKDOWN_TITLES`` and ``CHOICE_LABELS`` for the breakdowns, about the men in the third person,
+  and the short names of its charts' bars;
+- a site's page for its staff (``templates/staff/site_home.html``): ``SITE_PAGE``;
+- the monthly sheet a facilitator signs (``sheets.py``, always in Spanish): ``SHEET_*``.
+
+Each row is (indicator key as ``indicators.compute`` names it, kind, label); kind is count | mean | pct, how
+the figure is written (``numbers.number``).
+"""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-# (key, kind, label, definition); kind: count | mean | pct
+# The summary's table of figures: (section title, [(key, kind, label, definition)])
 SECTIONS = [
     (_l("Men who joined"), [
         ("enrolled", "count", _l("Men who joined"),
@@ -69,9 +82,6 @@ BREAKDOWN_TITLES = {
                     _l("Facilitator exit records dated in the period, by reason.")),
 }
 
-# the few columns of the tables that compare years, states or sites
-COMPARE = ("enrolled", "attended_any_pct", "attended_13_plus_pct", "attended_over_75_pct", "sessions_held", "exits")
-
 # what the public tables call each answer of a breakdown: about the men, in the third person, never the
 # questionnaires' own wording (a man's "Me lo recomendó un amigo", a facilitator's "explíquelo en Observaciones")
 CHOICE_LABELS = {
@@ -100,6 +110,77 @@ CHOICE_LABELS = {
     },
 }
 
-# short names for the bars of the exits chart
+# short names for the bars of the summary's charts: staying (the men who joined as 100%), exits by reason, and
+# recognition at intake and at exit
+STAYING_BARS = (("enrolled", _l("Joined")), ("attended_any_pct", _l("1 session or more")),
+                ("attended_13_plus_pct", _l("13 or more")), ("attended_over_75_pct", _l("More than 75%")))
 EXIT_REASON_SHORT = {"completed": _l("Completed"), "dropped_out": _l("Dropped out"), "transferred": _l("Transferred"),
                      "other": _l("Other reason")}
+RECOGNITION_BARS = (("recognition_intake_mean", _l("At intake")), ("recognition_exit_mean", _l("At exit")))
+
+# A site's page: the month's figures for its staff
+SITE_PAGE = (
+    ("enrolled", "count", _l("Men who joined (intake questionnaires)")),
+    ("mean_age", "mean", _l("Mean age when joining")),
+    ("sessions_held", "count", _l("Sessions held")),
+    ("attendances", "count", _l("Attendances")),
+    ("active_participants", "count", _l("Men who came to at least one session this month")),
+    ("attended_any_pct", "pct", _l("Of the men who joined: came to at least 1 session")),
+    ("attended_13_plus_pct", "pct", _l("Of the men who joined: came to 13 or more")),
+    ("attended_over_75_pct", "pct", _l("Of the men who joined: came to more than %(share)s of the sessions",
+                                       share="75%")),
+    ("exits", "count", _l("Exits recorded")),
+)
+
+# The monthly sheet: its table of the month's figures
+SHEET_INDICATORS = (
+    ("enrolled", "count", _l("Men who joined (intake questionnaires)")),
+    ("mean_age", "mean", _l("Mean age when joining")),
+    ("sessions_held", "count", _l("Sessions held")),
+    ("sessions_outside_health_centre_pct", "pct", _l("Sessions held outside a health centre")),
+    ("attendances", "count", _l("Attendances recorded")),
+    ("mean_attendance_per_session", "mean", _l("Men present per session (mean)")),
+    ("active_participants", "count", _l("Men who came to at least one session in the month")),
+    ("exits", "count", _l("Exits recorded")),
+    ("exit_questionnaires", "count", _l("Exit questionnaires")),
+    ("strategy_used_pct", "pct", _l("Used a strategy to stop themselves (exit questionnaire)")),
+    ("family_change_better_pct", "pct", _l("Say their family is better (exit questionnaire)")),
+    ("recognition_intake_mean", "mean",
+     _l("Situations recognised as violence at intake (of 10, men with intake and exit)")),
+    ("recognition_exit_mean", "mean", _l("Situations recognised as violence at exit (of 10)")),
+)
+
+# its table of how the month's men stayed: column headings; ``%(sessions)s`` is the site's number of sessions
+SHEET_STAYING = (
+    ("attended_any_pct", "pct", _l("At least 1 session")),
+    ("attended_13_plus_pct", "pct", _l("13 sessions or more")),
+    ("attended_over_75_pct", "pct", _l("More than 75%% of %(sessions)s sessions")),
+    ("mean_sessions_attended", "mean", _l("Sessions attended (mean)")),
+)
+
+# its breakdowns of the month's men: (breakdown, heading, [(answer, label)])
+SHEET_BREAKDOWNS = (
+    ("referral_source", _l("How did he hear of the program?"), (
+        ("friends", _l("Friends, relatives or acquaintances")),
+        ("partner_invitation", _l("Invitation to his partner")),
+        ("health_staff", _l("Health staff")),
+        ("justice", _l("Justice authority")),
+        ("media", _l("Media")),
+        ("self", _l("On his own")),
+        ("other", _l("Other")),
+    )),
+    ("main_reason", _l("Main reason to join"), (
+        ("improve_family", _l("Improve family relationships")),
+        ("stop_violence", _l("Stop the violence")),
+        ("partner_request", _l("His partner asked him")),
+        ("legal", _l("A legal matter")),
+        ("other", _l("Another")),
+    )),
+    ("risk_level", _l("Risk assessed at the interview"), (
+        ("low", _l("Low")), ("medium", _l("Medium")), ("high", _l("High")),
+    )),
+)
+
+# the series of its chart of the year's staying, month by month
+SHEET_CHART = (("attended_any_pct", _l("at least 1 session")), ("attended_13_plus_pct", _l("13 or more")),
+               ("attended_over_75_pct", _l("more than 75%")))
