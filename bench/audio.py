@@ -4,7 +4,8 @@ The participant questionnaires of forms/ (the facilitator's two are not spoken) 
 question, copied into a temporary folder with a temporary instance; the clips are made by
 ``flask --app portal audio``'s own function (espeak-ng, then ffmpeg to Opus; two at a time).
 Prints: clips and seconds from nothing; seconds for a second run (nothing to make); seconds after
-one question's label changed under a new version (one clip to make, the rest linked); the clips' total bytes and seconds of speech.
+one question's label changed under a new version (one clip to make, the rest linked); the clips' total bytes
+and seconds of speech.
 
     .venv/bin/python bench/audio.py          (from the project folder; about a minute)
 """

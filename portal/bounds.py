@@ -8,8 +8,11 @@ is bounded in ``storage.MAX_STORE_BYTES``.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 
+from . import clock
 from .numbers import count
 
 MAX_ROWS_PER_FILE = 60_000  # rows of one CSV file of an import
@@ -31,6 +34,16 @@ def too_many_rows() -> str:
 def before_the_program(day) -> str:
     return _("The date %(day)s is before %(year)s, when the law that created the program came into force: no "
              "record of the program can be that old. Check the year.", day=day.strftime("%d/%m/%Y"), year=FIRST_YEAR)
+
+
+def day_problem(day: date) -> str | None:
+    """Why ``day`` cannot date something the program recorded (a session, a call, a questionnaire): it is after
+    today on the site's calendar, or before the program existed. None when it can."""
+    if day > clock.today():
+        return _("The date cannot be in the future.")
+    if day.year < FIRST_YEAR:
+        return before_the_program(day)
+    return None
 
 
 def too_many_men(at_site: int, new: int) -> str:

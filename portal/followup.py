@@ -10,7 +10,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import clock
+from . import bounds
 from .participants import ProgramError
 from .storage import SiteStore, Transaction
 
@@ -34,8 +34,8 @@ def record_attempt(store: SiteStore, participant_code: str, day: date, reached: 
         raise ProgramError(_("Choose what came of the call."))
     if reached and outcome == "no_contact":
         raise ProgramError(_("He was reached, so the outcome cannot be «%(label)s».", label=OUTCOMES["no_contact"]))
-    if day > clock.today():
-        raise ProgramError(_("The date cannot be in the future."))
+    if bounds.day_problem(day):
+        raise ProgramError(bounds.day_problem(day))
     if not reached and outcome not in ("no_contact", "other"):
         raise ProgramError(_("If he was not reached, the outcome can only be «%(label)s».",
                              label=OUTCOMES["no_contact"]))

@@ -11,6 +11,17 @@ from .participants import ProgramError, set_status_from_exit
 from .questionnaires import Questionnaire, localized
 from .storage import SiteStore, Transaction
 
+# A facilitator's questionnaire carries its own date: the record is dated by that answer.
+DATING_QUESTIONS = ("interview_date", "exit_date")
+
+
+def dating_answer(answers: dict) -> tuple[str, date] | None:
+    """(question, day) of the answer that dates a record, if it has one."""
+    for name in DATING_QUESTIONS:
+        if answers.get(name):
+            return name, date.fromisoformat(answers[name])
+    return None
+
 ENTERED_BY = ("self", "facilitator", "paper", "sync")  # sync: received from the site's portal
 
 

@@ -2,7 +2,7 @@
 nothing is refused, and each error sits next to its field with a link to it at the top."""
 import re
 
-from conftest import INTAKE_ANSWERS, Facilitator, Participant, csrf_token
+from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator, Participant, csrf_token
 
 from portal.db import get_site_store
 
@@ -143,3 +143,35 @@ def test_a_registration_correction_puts_its_refusal_next_to_the_date(app, client
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="enrolled_on-error"' in html and 'href="#enrolled_on"' in html
+
+
+def test_a_mistyped_year_never_dates_a_record(app, client):
+    """Tomorrow's year or last century's, typed by a tired facilitator: refused next to the date, nothing saved."""
+    fac = Facilitator(client)
+    man = fac.register(enrolled_on="2026-11-02")
+    url = fac.url(f"participantes/{man}/cuestionario/facilitator_intake")
+    for typed, said in (("2062-11-02", "no puede estar en el futuro"), ("2006-11-02", "anterior a 2007")):
+        response = fac.post_form(url, {**FACILITATOR_INTAKE, "interview_date": typed})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and said in html
+        assert 'href="#interview_date"' in html  # the summary at the top leads to the date
+        errors = re.search(r'id="interview_date-error"[^>]*>(.*?)</', html, re.S)
+        assert errors and said in errors.group(1)
+    response = fac.post_form(fac.url(f"participantes/{man}/cuestionario/intake"),
+                             {**INTAKE_ANSWERS, "fecha_papel": "03/11/1996"})
+    assert response.status_code == 422 and "anterior a 2007" in response.get_data(as_text=True)
+    fac.post_form(fac.url(f"seguimiento/{man}/intento"), {"date": "2001-11-20", "reached": "no",
+                                                          "outcome": "no_contact"})
+    with app.app_context():
+        snapshot = get_site_store("SITE-A").read()
+        assert not snapshot.all("responses") and not snapshot.all("followups")
+
+    # a correction is held to the same rule
+    fac.enter(man, "facilitator_intake", FACILITATOR_INTAKE)
+    fac.enter(man, "facilitator_exit", FACILITATOR_EXIT)
+    response = fac.post_form(fac.url(f"participantes/{man}/cuestionario/facilitator_exit/corregir"),
+                             {**FACILITATOR_EXIT, "exit_date": "2062-11-20", "reason": "Fecha de egreso"})
+    assert response.status_code == 422 and "no puede estar en el futuro" in response.get_data(as_text=True)
+    with app.app_context():
+        exit_record = get_site_store("SITE-A").read().first("responses", questionnaire="facilitator_exit")
+        assert exit_record["submitted_on"] == FACILITATOR_EXIT["exit_date"]

@@ -1,6 +1,5 @@
 """A site's men: registration, roster, follow-up, one man's page, codes, questionnaires."""
 import secrets
-from datetime import date
 
 import qrcode
 import qrcode.image.svg
@@ -11,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from .. import access_codes, clock, drafts, followup, groups, history
+from .. import access_codes, bounds, clock, drafts, followup, groups, history
 from ..attendance import sessions as list_sessions
 from ..db import get_site_store
 from ..i18n import short_date
@@ -19,7 +18,7 @@ from ..paging import page_of
 from ..participants import ProgramError, group_codes, register, roster
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
-from ..responses import Submission, responses_of, save_response
+from ..responses import Submission, dating_answer, responses_of, save_response
 from ..security import site_access
 from .blueprint import bp
 from .forms import RegisterForm, field_error
@@ -238,13 +237,14 @@ def enter_questionnaire(site_code, participant_code, qid):
         if paper:
             try:
                 submitted_on = parse_date(paper_date)
-                if submitted_on > clock.today():
-                    paper_error = _("The date cannot be in the future.")
+                paper_error = bounds.day_problem(submitted_on)
             except ValueError as exc:
                 paper_error = str(exc.args[0])
-        else:
-            answered = form.result.answers.get("interview_date") or form.result.answers.get("exit_date")
-            submitted_on = date.fromisoformat(answered) if answered else submitted_on
+        elif dating_answer(form.result.answers):
+            name, submitted_on = dating_answer(form.result.answers)
+            if bounds.day_problem(submitted_on):  # said next to the date, like any other answer's problem
+                form[name].errors = [bounds.day_problem(submitted_on)]
+                valid = False
         if valid and not paper_error:
             try:
                 save_response(store, Submission(questionnaire, participant_code, form.result.answers,

@@ -5,13 +5,14 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .. import clock, corrections, erasing, history
+from .. import bounds, corrections, erasing, history
 from ..db import get_site_store
 from ..groups import open_codes
 from ..paging import page_of
 from ..participants import ProgramError
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
+from ..responses import dating_answer
 from ..security import roles_required, site_access
 from ..storage import WITHDRAWN
 from .blueprint import bp
@@ -56,13 +57,15 @@ def correct_questionnaire(site_code, participant_code, qid):
         valid = form.validate()
         submitted_on = None
         if dated_by_answer:
-            answered = form.result.answers.get("interview_date") or form.result.answers.get("exit_date")
-            submitted_on = date.fromisoformat(answered) if answered else date.fromisoformat(response["submitted_on"])
+            name, submitted_on = dating_answer(form.result.answers) or (None, date.fromisoformat(response["submitted_on"]))
+            if name and bounds.day_problem(submitted_on):  # said next to the date, like any other answer's problem
+                form[name].errors = [bounds.day_problem(submitted_on)]
+                valid = False
         else:
             try:
                 submitted_on = parse_date(day_text)
-                if submitted_on > clock.today():
-                    problems["fecha_papel"] = _("The date cannot be in the future.")
+                if bounds.day_problem(submitted_on):
+                    problems["fecha_papel"] = bounds.day_problem(submitted_on)
             except ValueError as exc:
                 problems["fecha_papel"] = str(exc.args[0])
         if valid and not problems:
