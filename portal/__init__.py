@@ -9,11 +9,8 @@ from flask import Flask
 
 from .form_versions import open_catalog
 from .indicators import count_renamed_as_one
+from .paths import FORMS_FOLDER, PROJECT_ROOT, TRANSLATIONS_FOLDER
 from .questionnaires import load_all
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FORMS_FOLDER = PROJECT_ROOT / "forms"
-TRANSLATIONS_FOLDER = PROJECT_ROOT / "translations"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
