@@ -41,6 +41,7 @@ from flask_babel import gettext as _
 from . import shapes, storage
 from .audio import recordings
 from .commands import cannot_write, os_problem
+from .i18n import date_time
 from .numbers import count
 from .paths import PROJECT_ROOT
 
@@ -300,8 +301,6 @@ def backup_command(out: str) -> None:
 @click.argument("source", type=click.Path(dir_okay=False))
 def restore_command(source: str) -> None:
     """Put a backup into an empty instance (stop the portal first); a changed backup is refused."""
-    from .i18n import date_time
-
     with force_locale("es"):
         instance = Path(current_app.instance_path)
         try:

@@ -15,6 +15,7 @@ from flask_frozen import Freezer, MissingURLGeneratorWarning
 from .. import forked, i18n
 from ..paths import TRANSLATIONS_FOLDER
 from ..storage import write_atomically
+from ..summary import bp as summary_bp
 from ..summary.model import Summary
 from .datafiles import DATA_FILES, MANIFEST, site_files
 
@@ -59,9 +60,7 @@ def create_summary_app(summary: Summary, questionnaires: dict, destination: Path
     app.jinja_env.install_gettext_callables(gettext_once, flask_babel.ngettext, newstyle=True)
     app.extensions["summary"] = summary
     app.extensions["questionnaires"] = questionnaires
-    from ..summary import bp
-
-    app.register_blueprint(bp)
+    app.register_blueprint(summary_bp)
     return app
 
 
