@@ -36,7 +36,7 @@ groups hold sessions).
    (process start-up included):
        python -m flask --app portal sheets --month M --out DIR
    with ``PORTAL_INSTANCE`` set to the temporary instance, from the project
-   folder. It uses a ProcessPoolExecutor with 2 workers. Reported: wall time,
+   folder. It uses 2 forked workers (portal/forked.py). Reported: wall time,
    CPU seconds of the command and its workers (``getrusage`` of the children)
    and so the average number of busy cores, the machine-wide busy share and
    the CPU other processes took (``/proc/stat``), when the first PDF appeared,
@@ -79,11 +79,11 @@ from common import scratch_parent  # noqa: E402  (this folder's shared helper)
 from flask import render_template  # noqa: E402
 from flask_babel import force_locale  # noqa: E402
 
-from portal import create_app  # noqa: E402
+from portal import create_app, documents  # noqa: E402
 from portal.db import get_registry, get_site_store  # noqa: E402
 from portal.demo import DEMO_SITES, build_year, insert_all  # noqa: E402
 from portal.registry import add_site, check_site, get_site  # noqa: E402
-from portal.sheets import STATIC, html_to_pdf, render_sheet_html, sheet_context, sheet_filename, sheet_pdf  # noqa: E402
+from portal.sheets import render_sheet_html, sheet_context, sheet_filename, sheet_pdf  # noqa: E402
 from portal.states import STATES  # noqa: E402
 
 RATIO_TARGET = 1.3
@@ -207,7 +207,7 @@ def build_instance(app, sites) -> dict:
 def pick_site(app, sites, month: str) -> tuple[str, dict]:
     """The busiest of the first 19 sites (one per demo site): most men in the month's grid."""
     best = None
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         for code, *_rest in sites[:len(DEMO_SITES)]:
             site = get_site(get_registry(), code)
             ctx = sheet_context(site, get_site_store(code).read(), month)
@@ -233,7 +233,7 @@ def one_site(instance: str, code: str, month: str, runs: int, folder: str) -> di
     from weasyprint import HTML
 
     app = create_app({"INSTANCE_PATH": instance})
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         store = get_site_store(code)
         site = get_site(get_registry(), code)
 
@@ -246,7 +246,7 @@ def one_site(instance: str, code: str, month: str, runs: int, folder: str) -> di
         def weasy_only() -> tuple[float, bytes, str]:
             html = render_sheet_html(site, store.read(), month)
             t0 = time.perf_counter()
-            pdf = html_to_pdf(html)
+            pdf = documents.html_to_pdf(html)
             return time.perf_counter() - t0, pdf, html
 
         t0 = time.perf_counter()
@@ -279,7 +279,7 @@ def one_site(instance: str, code: str, month: str, runs: int, folder: str) -> di
             with force_locale("es"):
                 page = render_template("sheets/monthly.html", **ctx)
             t3 = time.perf_counter()
-            document = HTML(string=page, base_url=str(STATIC) + "/")
+            document = HTML(string=page, base_url=str(documents.STATIC) + "/")
             t4 = time.perf_counter()
             rendered = document.render()
             t5 = time.perf_counter()

@@ -40,6 +40,8 @@ from flask_babel import gettext as _
 
 from . import shapes, storage
 from .audio import recordings
+from .commands import cannot_write, os_problem
+from .i18n import date_time
 from .numbers import count
 from .paths import PROJECT_ROOT
 
@@ -177,10 +179,8 @@ def read_backup(source: Path) -> tuple[dict, dict[str, bytes]]:
     except zipfile.BadZipFile:
         raise BackupError(not_a_backup(source)) from None
     except OSError as exc:
-        from .cli import _os_problem
-
         raise BackupError(_("%(path)s could not be read (%(problem)s).", path=source,
-                            problem=_os_problem(exc))) from None
+                            problem=os_problem(exc))) from None
     return manifest, contents
 
 
@@ -284,8 +284,6 @@ def restore(instance: Path, source: Path) -> Summary:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip file to write.")
 def backup_command(out: str) -> None:
     """Copy the whole instance into a zip, while the portal runs, with the SHA-256 of every file."""
-    from .cli import _cannot_write
-
     with force_locale("es"):
         try:
             summary = write_backup(Path(current_app.instance_path), Path(out),
@@ -295,7 +293,7 @@ def backup_command(out: str) -> None:
                                          "Repair that file, then run the backup again.", path=exc.path,
                                          problem=exc.detail)) from None
         except OSError as exc:
-            raise click.ClickException(_cannot_write(exc, out)) from None
+            raise click.ClickException(cannot_write(exc, out)) from None
         click.echo(_("Backup of %(files)s (%(sites)s) written in %(path)s.", **_counted(summary), path=out))
 
 
@@ -304,9 +302,6 @@ def backup_command(out: str) -> None:
 @click.argument("source", type=click.Path(dir_okay=False))
 def restore_command(source: str) -> None:
     """Put a backup into an empty instance (stop the portal first); a changed backup is refused."""
-    from .cli import _cannot_write
-    from .i18n import date_time
-
     with force_locale("es"):
         instance = Path(current_app.instance_path)
         try:
@@ -314,7 +309,7 @@ def restore_command(source: str) -> None:
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
-            raise click.ClickException(_cannot_write(exc, instance)) from None
+            raise click.ClickException(cannot_write(exc, instance)) from None
         try:
             when = date_time(summary.created_at)
         except (TypeError, ValueError):  # the manifest's time is not checked by any sum

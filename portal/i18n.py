@@ -1,16 +1,20 @@
-"""Languages (Spanish first, English second) and how dates are shown."""
+"""Languages (Spanish first, English second), how dates are shown, and ``flask --app portal translate``."""
 from __future__ import annotations
 
 import difflib
 import re
+import subprocess
+import sys
 import unicodedata
 from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app, has_request_context, session
+from flask.cli import AppGroup
 from flask_babel import Babel, format_date, get_locale
 from flask_babel import gettext as _
 
 from . import clock, numbers
+from .paths import PROJECT_ROOT, TRANSLATIONS_FOLDER
 from .questionnaires import localized
 
 
@@ -127,3 +131,30 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language():
         return {"current_language": str(get_locale())}
+
+
+translate_cli = AppGroup("translate", help="Update and compile the interface translations.")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
+
+
+@translate_cli.command("update")
+def translate_update() -> None:
+    """Extract the interface strings and merge them into the catalogs."""
+    pot = str(TRANSLATIONS_FOLDER / "messages.pot")
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--omit-header", "-o", pot, "portal")
+    for lang in current_app.config["LANGUAGES"]:
+        if lang == "en":  # the source language needs no catalog
+            continue
+        if not (TRANSLATIONS_FOLDER / lang / "LC_MESSAGES" / "messages.po").exists():
+            _pybabel("init", "-i", pot, "-d", str(TRANSLATIONS_FOLDER), "-l", lang)
+        _pybabel("update", "-i", pot, "-d", str(TRANSLATIONS_FOLDER), "-l", lang, "--no-fuzzy-matching",
+                 "--ignore-obsolete")
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogs (the portal shows English source text without this)."""
+    _pybabel("compile", "--statistics", "-d", str(TRANSLATIONS_FOLDER))

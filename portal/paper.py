@@ -1,12 +1,21 @@
-"""Blank paper questionnaires (PDF) from the same definitions, with the skip rules written out."""
+"""Blank paper questionnaires (PDF) from the same definitions, with the skip rules written out, and
+``flask --app portal paper``."""
 from __future__ import annotations
 
-from flask import render_template
-from flask_babel import force_locale
+from pathlib import Path
 
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from .commands import cannot_write, fail
+from .documents import document_pdf
+from .paths import PROJECT_ROOT
 from .questionnaires import Question, Questionnaire, localized
 from .rule_text import describe
-from .sheets import html_to_pdf
+from .storage import write_atomically
 
 
 def _conditions(q: Question) -> list:
@@ -55,5 +64,21 @@ def paper_context(form: Questionnaire) -> dict:
 
 
 def paper_pdf(form: Questionnaire) -> bytes:
+    return document_pdf("paper/questionnaire.html", **paper_context(form))
+
+
+@click.command("paper")
+@with_appcontext
+@click.argument("questionnaire", type=click.Choice(("intake", "exit", "facilitator_intake", "facilitator_exit")))
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="PDF file (default exports/paper/NAME.pdf).")
+def paper_command(questionnaire: str, out: str | None) -> None:
+    """The blank questionnaire for paper use, with the skip rules written out."""
     with force_locale("es"):
-        return html_to_pdf(render_template("paper/questionnaire.html", **paper_context(form)))
+        path = Path(out) if out else PROJECT_ROOT / "exports" / "paper" / f"{questionnaire}.pdf"
+        pdf = paper_pdf(current_app.extensions["questionnaires"][questionnaire])
+        try:  # whole or not at all: a full disk leaves an earlier PDF as it was (a blank form: readable by all)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, pdf, shared=True)
+        except OSError as exc:
+            fail(cannot_write(exc, path))
+        click.echo(_("Paper questionnaire written in %(path)s.", path=path))

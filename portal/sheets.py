@@ -1,22 +1,31 @@
-"""The monthly monitoring sheet (PDF, Letter, Spanish) that a facilitator signs and sends."""
+"""The monthly monitoring sheet (PDF, Letter, Spanish) that a facilitator signs and sends, and
+``flask --app portal sheets``: every site's sheet of a month, written on both cores."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Callable
 
-from flask import render_template
-from flask_babel import force_locale
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from . import clock
+from . import clock, forked
 from .as_of import AsOf, month_end  # noqa: F401  (month_end: also the sheets' helper)
 from .charts import grouped_bars
+from .commands import fail, report_skipped
+from .db import get_registry, get_site_store
+from .documents import document_pdf, render_document
 from .i18n import month_name
 from .indicators import compute, from_snapshot
 from .labels import SHEET_BREAKDOWNS, SHEET_CHART, SHEET_INDICATORS, SHEET_STAYING
+from .overview import record_sheet_printed
 from .participants import roster
-from .registry import Site
-
-STATIC = Path(__file__).resolve().parent / "static"
+from .paths import PROJECT_ROOT
+from .registry import Site, get_site, list_sites
+from .storage import CorruptStoreError, StoreError, write_atomically
 
 
 def sheet_context(site: Site, snapshot, month: str) -> dict:
@@ -48,18 +57,11 @@ def sheet_context(site: Site, snapshot, month: str) -> dict:
 
 
 def render_sheet_html(site: Site, snapshot, month: str) -> str:
-    with force_locale("es"):
-        return render_template("sheets/monthly.html", **sheet_context(site, snapshot, month))
-
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported here: start-up and pages that never print stay light
-
-    return HTML(string=html, base_url=str(STATIC) + "/").write_pdf()
+    return render_document("sheets/monthly.html", **sheet_context(site, snapshot, month))
 
 
 def sheet_pdf(site: Site, snapshot, month: str) -> bytes:
-    return html_to_pdf(render_sheet_html(site, snapshot, month))
+    return document_pdf("sheets/monthly.html", **sheet_context(site, snapshot, month))
 
 
 def sheet_filename(site_code: str, month: str) -> str:
@@ -75,3 +77,67 @@ def check_month(text: str) -> str:
         pass
     raise ValueError(_("The month must be written as YYYY-MM, for example 2010-03."))
 
+
+def write_sheet(app: Flask, month: str, folder: Path, code: str) -> str | tuple[str, str]:
+    """Write one site's sheet of ``month`` into ``folder`` (atomically) and count it as printed, as when a
+    facilitator prints it: the sheet's path, or (site, what is wrong) when the site's file cannot be used.
+
+    Runs in the command's process or in a forked worker, in an app context of its own.
+    """
+    with app.app_context():
+        site = get_site(get_registry(), code)
+        clock.use_zone(site.time_zone if site else None)
+        path = folder / sheet_filename(code, month)
+        store = get_site_store(code)
+        try:
+            pdf = sheet_pdf(site, store.read(), month)
+        except CorruptStoreError as exc:
+            return code, exc.record or exc.detail
+        finally:
+            store.close()  # a run over hundreds of sites must not keep each one parsed and open
+        write_atomically(path, pdf)
+        store = get_site_store(code)
+        try:  # the coordinators' page shows the month's sheet as printed, as when a facilitator prints it
+            record_sheet_printed(store, month, "cli")
+        finally:
+            store.close()
+        return str(path)
+
+
+def write_sheets(app: Flask, month: str, folder: Path, codes: list[str],
+                 tick: Callable[[], None] = lambda: None) -> list[str | tuple[str, str]]:
+    """Each site's sheet (``write_sheet``), in the order of ``codes``, on two forked processes when there are
+    several sites and cores."""
+    return forked.run(write_sheet, codes, shared=(app, month, folder), workers=min(2, os.cpu_count() or 1),
+                      tick=tick)
+
+
+@click.command("sheets")
+@with_appcontext
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--site", "site_code", default=None, help="One site (default: every site).")
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="Folder (default exports/sheets/YYYY-MM).")
+def sheets_command(month: str, site_code: str | None, out: str | None) -> None:
+    """Produce the monthly monitoring sheets as PDF."""
+    with force_locale("es"):
+        try:
+            check_month(month)
+        except ValueError as exc:
+            fail(str(exc))
+        try:
+            codes = [site_code] if site_code and get_site(get_registry(), site_code) else \
+                [] if site_code else [s.code for s in list_sites(get_registry())]
+        except StoreError as exc:
+            fail(_("The portal's file of sites and users cannot be used: %(problem)s", problem=exc))
+        if site_code and not codes:
+            fail(_("The site %(code)s does not exist.", code=site_code))
+        if not codes:
+            fail(_("There are no sites yet."))
+        folder = Path(out) if out else PROJECT_ROOT / "exports" / "sheets" / month
+        folder.mkdir(parents=True, exist_ok=True)
+        with click.progressbar(length=len(codes), label=_("Producing the monthly sheets")) as bar:
+            written = write_sheets(current_app._get_current_object(), month, folder, codes, lambda: bar.update(1))
+        skipped = [w for w in written if isinstance(w, tuple)]
+        click.echo(ngettext("%(num)s sheet written in %(folder)s.", "%(num)s sheets written in %(folder)s.",
+                            len(written) - len(skipped), folder=folder))
+        report_skipped(skipped)

@@ -1,4 +1,5 @@
 """Blank paper questionnaires: generated from the definitions, skip rules written out, read back."""
+import os
 import re
 
 import pytest
@@ -62,3 +63,29 @@ def test_staff_download_a_blank_questionnaire_from_the_browser(app, tmp_path):
     assert pages >= 1 and letter and "Cuestionario de cierre" in text
     assert fac.client.get("/cuestionarios/nada/papel.pdf").status_code == 404
     assert app.test_client().get("/cuestionarios/exit/papel.pdf").status_code == 302  # staff only
+
+
+def test_a_paper_questionnaire_is_written_whole_or_not_at_all(runner, tmp_path, monkeypatch):
+    import errno
+
+    out = tmp_path / "paper" / "exit.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"%PDF earlier copy")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)  # the disk fills up while the new PDF is written
+    result = runner.invoke(args=["paper", "exit", "--out", str(out)])
+    assert result.exit_code == 1 and "el disco está lleno" in result.output
+    assert out.read_bytes() == b"%PDF earlier copy"  # the earlier PDF, whole
+    assert list(out.parent.iterdir()) == [out]  # and no half-written file beside it
+    monkeypatch.undo()
+    assert runner.invoke(args=["paper", "exit", "--out", str(out)]).exit_code == 0
+    assert read(out)[1] >= 1 and oct(out.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

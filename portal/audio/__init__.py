@@ -22,6 +22,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..commands import cannot_write
 from ..questionnaires import load_questionnaire
 from .catalogue import Catalogue
 from .recordings import Recordings
@@ -37,7 +38,6 @@ def init_app(app: Flask) -> None:
     app.extensions["practice"] = practice
     app.extensions["audio"] = Catalogue(app.extensions["questionnaires"], Path(app.config["AUDIO_FOLDER"]),
                                         Recordings(Path(app.instance_path)), extra=spoken_texts(practice))
-    app.cli.add_command(audio_command)
 
 
 def catalogue() -> Catalogue:
@@ -61,9 +61,7 @@ def audio_command() -> None:
             raise click.ClickException(_("The audio of «%(text)s» could not be made (%(problem)s). The clips made "
                                          "before it are kept.", text=exc.text, problem=exc.detail)) from None
         except OSError as exc:
-            from ..cli import _cannot_write
-
-            raise click.ClickException(_cannot_write(exc, audio.synthetic)) from None
+            raise click.ClickException(cannot_write(exc, audio.synthetic)) from None
         click.echo(_("%(total)s clips for %(texts)s texts in %(folder)s: %(made)s made, %(linked)s taken from an "
                      "earlier version, %(kept)s already there (%(seconds)s s).", total=built.total,
                      texts=len(audio.all_texts()), folder=audio.synthetic, made=built.made, linked=built.linked,

@@ -5,7 +5,8 @@ states and the country, their small counts protected (``summary.model``, ``discl
 Frozen-Flask from an app that holds the summary blueprint alone (``pages``: a page whose content did not change
 is not rendered again); ``data/indicators.json``, ``data/indicators.csv`` and the ``SHA256SUMS`` manifest
 (``datafiles``); one zip beside the folder (``zipper``). Every file is written through
-``storage.write_atomically`` or its streaming variant.
+``storage.write_atomically`` or its streaming variant. Sites are read and pages rendered on two forked processes
+when there are many (``forked.run``). The command itself, with its progress bars, is ``command.py``.
 """
 from __future__ import annotations
 

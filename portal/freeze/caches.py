@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import pickle
 from collections import Counter
 from pathlib import Path
 from typing import Callable
 
+from .. import forked
 from ..disclosure import CellKeys, secret_for
 from ..indicators import SiteData, site_tallies
 from ..paths import TRANSLATIONS_FOLDER
@@ -103,7 +103,9 @@ def read_sites(instance_path: str, sites: list[Site], cache: Path, version: str,
             pass
     stale = [site for site in sites if site.code not in found]
     skipped = []
-    for site, tallies in zip(stale, _read_all(instance_path, secret, stale, tick, workers)):
+    # many sites are read on forked processes; a handful is not worth the fork
+    read = forked.run(_read_or_say, stale, shared=(instance_path, secret), workers=workers, least=20, tick=tick)
+    for site, tallies in zip(stale, read):
         if isinstance(tallies, str):  # left out, and said: the rest of the summary is built
             skipped.append((site.code, tallies))
             continue
@@ -125,32 +127,6 @@ def _read_or_say(instance_path: str, secret: bytes, site: Site) -> SiteTallies |
         return read_site(instance_path, site, secret)
     except CorruptStoreError as exc:
         return exc.record or exc.detail
-
-
-_FORKED: list = []  # the instance path and secret a forked reader works with (they come with the fork)
-
-
-def _read_forked(site: Site) -> SiteTallies | str:
-    return _read_or_say(*_FORKED, site)
-
-
-def _read_all(instance_path: str, secret: bytes, sites: list[Site], tick: Callable[[], None], workers: int) -> list:
-    if workers < 2 or len(sites) < 20 or "fork" not in multiprocessing.get_all_start_methods():
-        done = []
-        for site in sites:
-            done.append(_read_or_say(instance_path, secret, site))
-            tick()
-        return done
-    _FORKED[:] = [instance_path, secret]
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = []
-            for tallies in pool.imap(_read_forked, sites, chunksize=4):
-                done.append(tallies)
-                tick()
-            return done
-    finally:
-        _FORKED.clear()
 
 
 def load_records(path: Path, version: str) -> tuple[dict, dict]:

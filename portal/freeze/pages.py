@@ -2,7 +2,6 @@
 there are many), each page written atomically; the pages whose content did not change are not rendered again."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import warnings
 from pathlib import Path
@@ -13,9 +12,10 @@ from flask import Flask
 from flask_babel import force_locale
 from flask_frozen import Freezer, MissingURLGeneratorWarning
 
-from .. import i18n
+from .. import forked, i18n
 from ..paths import TRANSLATIONS_FOLDER
 from ..storage import write_atomically
+from ..summary import bp as summary_bp
 from ..summary.model import Summary
 from .datafiles import DATA_FILES, MANIFEST, site_files
 
@@ -60,9 +60,7 @@ def create_summary_app(summary: Summary, questionnaires: dict, destination: Path
     app.jinja_env.install_gettext_callables(gettext_once, flask_babel.ngettext, newstyle=True)
     app.extensions["summary"] = summary
     app.extensions["questionnaires"] = questionnaires
-    from ..summary import bp
-
-    app.register_blueprint(bp)
+    app.register_blueprint(summary_bp)
     return app
 
 
@@ -106,51 +104,34 @@ def page_path(endpoint: str, values: dict) -> str:
     return f"{values['slug']}/{values['year']}.html"
 
 
-def _freeze_part(app: Flask, pages: list[tuple[str, dict]], with_static: bool, tick: Callable[[], None]) -> None:
-    """Freeze some of the pages with Frozen-Flask."""
-    app.config["FREEZER_REMOVE_EXTRA_FILES"] = False  # the build removes stale files once every part is done
-    freezer = _AtomicFreezer(app, with_no_argument_rules=False, log_url_for=False, with_static_files=False)
-    freezer.register_generator(lambda: iter(pages))
-    if with_static:
-        freezer.register_generator(lambda: (("summary.static", {"filename": name})
-                                            for name in sorted(os.listdir(PACKAGE / "summary" / "static"))))
-    with force_locale("es"), warnings.catch_warnings():
-        # a part holds some endpoints only; every endpoint is in the whole list (``page_list``)
-        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-        for page in freezer.freeze_yield():
-            if page.path.suffix == ".html":
-                tick()
+class _PageWriter:
+    """Frozen-Flask over the summary app, writing the pages it is given (in the build's process or in a forked
+    worker, which gets its own copy)."""
 
-_FORKED: dict = {}
+    def __init__(self, app: Flask):
+        app.config["FREEZER_REMOVE_EXTRA_FILES"] = False  # the build removes stale files once every page is done
+        self.freezer = _AtomicFreezer(app, with_no_argument_rules=False, log_url_for=False, with_static_files=False)
+        self.pages: list[tuple[str, dict]] = []
+        self.freezer.register_generator(lambda: iter(self.pages))
 
+    def write(self, pages: list[tuple[str, dict]]) -> None:
+        self.pages = pages
+        with force_locale("es"), warnings.catch_warnings():
+            # a call holds some endpoints only; every endpoint is in the whole list (``page_list``)
+            warnings.simplefilter("ignore", MissingURLGeneratorWarning)
+            for _page in self.freezer.freeze_yield():
+                pass
 
-def _forked_part(index: int) -> None:
-    """A worker process's share of the pages (the app and lists come with the fork)."""
-    app, parts, queue = _FORKED["job"]
-    _freeze_part(app, parts[index], index == 0, lambda: queue.put(1))
+    def write_one(self, page: tuple[str, dict]) -> None:
+        self.write([page])
 
 
 def freeze_pages(app: Flask, pages: list[tuple[str, dict]], progress: Callable[[], None], workers: int = 2) -> None:
-    """Render the pages, on ``workers`` processes when there are many."""
-    if workers < 2 or len(pages) < 500 or "fork" not in multiprocessing.get_all_start_methods():
-        _freeze_part(app, pages, True, progress)
-        return
-    context = multiprocessing.get_context("fork")
-    queue = context.SimpleQueue()
-    _FORKED["job"] = (app, [pages[i::workers] for i in range(workers)], queue)
-    try:
-        with context.Pool(workers) as pool:
-            result = pool.map_async(_forked_part, range(workers))
-            for _ in range(len(pages)):
-                while not result.ready() and queue.empty():
-                    result.wait(0.05)
-                if queue.empty():
-                    break
-                queue.get()
-                progress()
-            result.get()
-    finally:
-        _FORKED.clear()
+    """Render the pages (``progress()`` after each), on ``workers`` forked processes when there are many, and the
+    summary's static files."""
+    writer = _PageWriter(app)
+    writer.write([("summary.static", {"filename": name}) for name in sorted(os.listdir(PACKAGE / "summary" / "static"))])
+    forked.run(_PageWriter.write_one, pages, shared=(writer,), workers=workers, least=500, tick=progress)
 
 
 def remove_stale(folder: Path, keep: set[str]) -> None:

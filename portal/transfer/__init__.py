@@ -15,6 +15,7 @@ described in ``layout.py``. The package, by concern:
     syncing.py    a sync: the copy of a site made equal to a newer export of it
     outcome.py    what an import or a sync changes, or would change (dry run), in words
     problems.py   what can be wrong, and the list a person reads
+    command.py    flask export and import: the commands over all of the above
 
 An import first reads and checks every row against the site and collects every problem
 (file, line, column, message), the date rules of the web forms (consistency.py) included.
