@@ -4,6 +4,7 @@ import json
 import os
 import stat
 import zipfile
+from pathlib import Path
 
 import pytest
 from test_summary import crafted, freeze, record_of  # noqa: F401  (fixture)
@@ -79,3 +80,12 @@ def test_every_page_is_written_through_an_atomic_write(crafted, tmp_path, monkey
     for path in (tmp_path / "resumen" / "index.html", tmp_path / "resumen" / "data" / "indicators.json",
                  tmp_path / "resumen" / "SHA256SUMS", tmp_path / "resumen.zip"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+
+
+def test_a_memo_an_earlier_freeze_left_behind_is_removed_at_the_next_build(crafted, tmp_path):
+    cache = Path(crafted["app"].instance_path) / "cache" / "freeze"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "suppression.pickle").write_bytes(b"an earlier version's memo")
+    freeze(crafted["app"], tmp_path / "resumen")
+    assert not (cache / "suppression.pickle").exists()
+    assert (cache / "sites").is_dir()  # the caches this version keeps are still there

@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..registry import Site
 from ..summary.model import only_state, summarise
-from .caches import code_version, load_records, read_site, read_sites, save_records  # noqa: F401
+from .caches import code_version, forget_left_behind, load_records, read_site, read_sites, save_records  # noqa: F401
 from .datafiles import MANIFEST, EarlierData, edited_files, scope_pieces, site_files, write_data_files, write_manifest
 from .pages import PACKAGE, changed_pages, create_summary_app, freeze_pages, page_list, page_path, remove_stale
 from .zipper import write_zip
@@ -50,6 +50,7 @@ def build(instance_path: str, sites: list[Site], questionnaires: dict, out: Path
     check_destination(out)
     cache = Path(instance_path) / "cache" / "freeze"
     version = code_version(questionnaires)
+    forget_left_behind(cache)
 
     timings, clock = {}, [time.perf_counter()]
 

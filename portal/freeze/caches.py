@@ -56,6 +56,16 @@ def cell_key_secret(instance_path: str) -> bytes:
     return secret_for((Path(instance_path) / "secret_key").read_bytes().strip())
 
 
+# Files an earlier version of the freeze kept here and nothing reads any more (the cell-suppression memo, which
+# held which small counts were hidden): removed at the next build rather than left behind for ever.
+LEFT_BEHIND = ("suppression.pickle",)
+
+
+def forget_left_behind(cache: Path) -> None:
+    for name in LEFT_BEHIND:
+        (cache / name).unlink(missing_ok=True)
+
+
 def read_site(instance_path: str, site: Site, secret: bytes | None = None) -> SiteTallies:
     """Tally one site's records, with its men's cell keys (the only place the freeze reads a site's file)."""
     secret = cell_key_secret(instance_path) if secret is None else secret
