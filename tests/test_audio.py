@@ -3,8 +3,9 @@ import re
 import shutil
 
 import yaml
+from fixtures import make_app
 
-from portal import FORMS_FOLDER, create_app
+from portal import FORMS_FOLDER
 from portal.audio import media
 from portal.audio.synth import VOICE
 from portal.audio.texts import participant_forms, spoken_texts
@@ -41,8 +42,7 @@ def test_the_command_makes_only_what_is_missing_and_a_changed_label_gets_new_spe
     shutil.copytree(speech, clips)
 
     def run():
-        app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", "FORMS_FOLDER": forms,
-                          "AUDIO_FOLDER": clips})
+        app = make_app(tmp_path / "instance", FORMS_FOLDER=forms, AUDIO_FOLDER=clips)
         result = app.test_cli_runner().invoke(args=["audio"])
         assert result.exit_code == 0, result.output
         return app, result.output
@@ -72,8 +72,7 @@ def test_a_new_version_with_the_same_words_takes_the_clips_it_has(tmp_path, spee
     data = yaml.safe_load((forms / "exit.yaml").read_text(encoding="utf-8"))
     (forms / "exit.yaml").write_text((forms / "exit.yaml").read_text(encoding="utf-8").replace(
         f'version: "{data["version"]}"', 'version: "2099.1"'), encoding="utf-8")
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", "FORMS_FOLDER": forms,
-                      "AUDIO_FOLDER": clips})
+    app = make_app(tmp_path / "instance", FORMS_FOLDER=forms, AUDIO_FOLDER=clips)
     result = app.test_cli_runner().invoke(args=["audio"])
     assert re.search(r": 0 hechos, [1-9]\d* tomados de una versión anterior", result.output), result.output
     assert app.extensions["audio"].clip("exit", "family_change").startswith("exit-2099.1-")
@@ -83,7 +82,7 @@ def test_without_the_synthesiser_the_command_says_what_to_install(tmp_path, monk
     from portal.audio import synth
 
     monkeypatch.setattr(synth, "ESPEAK", ["espeak-ng-is-not-here", *synth.ESPEAK[1:]])
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance"})
+    app = make_app(tmp_path / "instance")
     result = app.test_cli_runner().invoke(args=["audio"])
     assert result.exit_code == 1
     assert "Falta el programa espeak-ng-is-not-here: instale los paquetes de Debian espeak-ng y ffmpeg" in result.output

@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from browser import PHONE, axe_violations, no_horizontal_scroll, sign_in
-from conftest import PASSWORDS, add_group
+from conftest import PASSWORDS
+from fixtures import add_group
 
 from portal import clock
 from portal.attendance import save_session

@@ -6,23 +6,15 @@ import io
 import zipfile
 
 import pytest
-from browser import LiveServer, axe_violations, no_horizontal_scroll
+from browser import LiveServer, axe_violations, no_horizontal_scroll, sign_in
 from conftest import PASSWORDS, Facilitator
-from test_transfer import empty_instance, fill_site
+from transfers import empty_instance, fill_site
 
 from portal import corrections
 from portal.db import get_registry, get_site_store
 from portal.registry import add_user
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, username):
-    page.goto(base + "/entrar")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORDS[username])
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_load_state()
 
 
 def fits_and_is_accessible(page):
