@@ -13,8 +13,10 @@ count whose range holds a single whole number has been worked out.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import random
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 
 from scipy import optimize, sparse
 
@@ -71,11 +73,12 @@ def bounds_of(record: dict, path: str, k: int, reader=could_be) -> tuple[float, 
 
 
 def attack(records: list[dict], parents: dict[str, str | None], k: int, truth: dict,
-           sample: int | None = None, seed: int = 21, reader: str = "declared") -> dict:
+           sample: int | None = None, seed: int = 21, reader: str = "declared", workers: int = 2) -> dict:
     """{(scope, period, path): (least, greatest)} for the true counts from 1 to k-1 (``truth``: what a reader
     cannot see, used only to choose the counts to attack); ``sample``: only that many, drawn at random.
     ``reader``: "declared" knows the method, k, the largest change and the exact levels (the issue's reader);
-    "table" has the code too, and so the table's possible outcomes of each count."""
+    "table" has the code too, and so the table's possible outcomes of each count. The linear programmes are solved
+    on ``workers`` forked processes (the same programmes, the same answers as one after the other)."""
     read = READERS[reader]
     by_key = {(r["scope"], r["period"]): r for r in records}
     index: dict[tuple, int] = {}
@@ -125,10 +128,10 @@ def attack(records: list[dict], parents: dict[str, str | None], k: int, truth: d
         chain = ["enrolled", *COHORT.values()]
         for bigger, smaller in zip(chain, chain[1:]):
             relation([(1, var(scope, period, bigger)), (-1, var(scope, period, smaller))], 0, None)
-    return _solve(index, bounds, rows, truth, k, sample, seed)
+    return _solve(index, bounds, rows, truth, k, sample, seed, workers)
 
 
-def _solve(index, bounds, rows, truth, k, sample, seed) -> dict:
+def _solve(index, bounds, rows, truth, k, sample, seed, workers) -> dict:
     a_rows, a_cols, a_vals, b = [], [], [], []
     for terms, lower, upper in rows:
         for bound, flip in ((upper, 1), (lower, -1)):
@@ -164,7 +167,7 @@ def _solve(index, bounds, rows, truth, k, sample, seed) -> dict:
     targets = sorted((key, i) for key, i in index.items() if 0 < truth.get(key, 0) < k)
     if sample is not None and sample < len(targets):
         targets = random.Random(seed).sample(targets, sample)
-    found, parts = {}, {}
+    parts, programmes = {}, []
     for key, i in targets:
         g = root(i)
         if g not in parts:
@@ -172,18 +175,26 @@ def _solve(index, bounds, rows, truth, k, sample, seed) -> dict:
             parts[g] = (cols, {c: n for n, c in enumerate(cols)}, matrix[rws][:, cols] if rws else None,
                         [b[r] for r in rws] if rws else None, [bounds[c] for c in cols])
         cols, position, part, rhs, part_bounds = parts[g]
-        ends = []
-        for direction in (1, -1):
-            c = [0.0] * len(cols)
-            c[position[i]] = direction
-            result = optimize.linprog(c, A_ub=part, b_ub=rhs, bounds=part_bounds, method="highs")
-            if result.status == 3:
-                ends.append(math.inf)
-                continue
-            assert result.status == 0, (key, result.message)
-            ends.append(direction * result.fun)
-        found[key] = (ends[0], ends[1])
-    return found
+        programmes += [(key, direction, position[i], part, rhs, part_bounds) for direction in (1, -1)]
+    if workers > 1 and len(programmes) > 1:  # each programme on its own: the work spreads over the cores
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            ends = list(pool.map(_end, programmes))
+    else:
+        ends = [_end(programme) for programme in programmes]
+    return {key: (ends[2 * n], ends[2 * n + 1]) for n, (key, _i) in enumerate(targets)}
+
+
+def _end(programme) -> float:
+    """One end of the range of a true count: its least value (direction 1) or its greatest (direction -1), by one
+    linear programme over the variables the count is linked to."""
+    key, direction, column, part, rhs, part_bounds = programme
+    c = [0.0] * len(part_bounds)
+    c[column] = direction
+    result = optimize.linprog(c, A_ub=part, b_ub=rhs, bounds=part_bounds, method="highs")
+    if result.status == 3:
+        return math.inf
+    assert result.status == 0, (key, result.message)
+    return direction * result.fun
 
 
 def whole_values(ends: tuple[float, float]) -> int:

@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import Staff, csrf_token
 from fixtures import GROUPS, add_group, make_app
 from transfers import empty_instance, export, fill_site, forge_erasure, site_file, state_portal, sync, upload, write_rows
@@ -191,6 +192,7 @@ def test_forty_simultaneous_wrong_passwords_are_judged_no_more_than_the_limit(ap
     assert len(judged) == 5, len(judged)
 
 
+@pytest.mark.slow
 def test_a_spray_of_user_names_from_one_address_is_judged_no_more_than_the_address_limit(app, monkeypatch):
     judged = judged_logins(app, monkeypatch)
     for i in range(200):
@@ -199,6 +201,7 @@ def test_a_spray_of_user_names_from_one_address_is_judged_no_more_than_the_addre
     assert try_login(app, "fac_a", "fac-a-password-1", "10.0.0.9").status_code == 302  # another address is not
 
 
+@pytest.mark.slow
 def test_guesses_from_many_addresses_never_lock_the_owner_out(app, monkeypatch):
     judged_logins(app, monkeypatch)
     for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):
@@ -225,6 +228,7 @@ DAMAGED_TEXT = {
 }
 
 
+@pytest.mark.slow
 def test_a_damaged_site_file_gives_a_spanish_503_for_that_site_only(tmp_path):
     from conftest import INTAKE_ANSWERS, Facilitator
 
@@ -288,6 +292,7 @@ def held_lock(app, site="SITE-A"):
     return holder
 
 
+@pytest.mark.slow
 def test_a_held_lock_gives_a_spanish_try_again_and_frees_the_thread(app, client, monkeypatch):
     from datetime import date
     from threading import Thread

@@ -1,7 +1,9 @@
 """The questionnaires' speech (issue 24): every text a man reads has a clip that a real decoder reads back."""
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import yaml
 from fixtures import make_app
 
@@ -11,6 +13,7 @@ from portal.audio.synth import VOICE
 from portal.audio.texts import participant_forms, spoken_texts
 
 
+@pytest.mark.slow
 def test_every_text_a_man_reads_is_spoken_in_a_small_clip_that_decodes(spoken, speech):
     questionnaires = spoken.extensions["questionnaires"]
     forms = participant_forms(questionnaires)
@@ -22,13 +25,18 @@ def test_every_text_a_man_reads_is_spoken_in_a_small_clip_that_decodes(spoken, s
     assert {q.name for q in intake.items if q.type == "note"} <= keys  # the notes he reads
     assert {f"{q.name}.hint" for q in intake.items if q.hint} <= keys
     assert {f"section:{g.name}" for g in intake.groups if g.label} <= keys  # the titles of its sections
-    for name in sorted({t.clip_name(VOICE) for t in texts}):
-        path = speech / name
-        found = media.probe(path)  # ffprobe reads it back
-        assert (found.codec, found.channels, found.sample_rate) == ("opus", 1, 48000), name
-        assert found.duration > 0.3, name
-        assert path.stat().st_size <= 2200 * found.duration + 1200, name  # about 2 KB a second, plus the headers
-        assert media.loudest_db(path) > media.SILENT_DB, name  # ffmpeg decodes it: not silent
+
+    def read_back(name):
+        """ffprobe reads the clip back, ffmpeg decodes it: (its name, what ffprobe found, its loudest moment)."""
+        return name, media.probe(speech / name), media.loudest_db(speech / name)
+
+    with ThreadPoolExecutor(2) as pool:  # the work is in ffprobe and ffmpeg: two clips at a time
+        for name, found, loudest in pool.map(read_back, sorted({t.clip_name(VOICE) for t in texts})):
+            path = speech / name
+            assert (found.codec, found.channels, found.sample_rate) == ("opus", 1, 48000), name
+            assert found.duration > 0.3, name
+            assert path.stat().st_size <= 2200 * found.duration + 1200, name  # about 2 KB a second, plus the headers
+            assert loudest > media.SILENT_DB, name  # ffmpeg decodes it: not silent
 
 
 def _copy_forms(tmp_path):

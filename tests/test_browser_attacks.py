@@ -14,6 +14,7 @@ from portal.registry import add_user
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.slow
 def test_a_forged_erasure_waits_for_an_administrator_in_the_browser(app, chromium, tmp_path):
     men = fill_site(app)
     state = state_portal(tmp_path, app)

@@ -7,6 +7,7 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
 
 
+@pytest.mark.slow
 def test_a_facilitator_corrects_a_mistyped_age_and_sees_it_in_his_history(chromium, live, app):
     helper = Facilitator(app.test_client())
     man = helper.register(enrolled_on="2026-11-02")

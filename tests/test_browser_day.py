@@ -20,6 +20,7 @@ def demo_live(demo_instance, tmp_path):
         yield server
 
 
+@pytest.mark.slow
 def test_a_facilitators_day_on_the_demo(chromium, demo_live):
     context = chromium.new_context(viewport=DESKTOP, locale="es-MX", accept_downloads=True)
     page = context.new_page()
@@ -73,6 +74,7 @@ def test_a_facilitators_day_on_the_demo(chromium, demo_live):
     context.close()
 
 
+@pytest.mark.slow
 def test_administration_and_the_coordinators_summary(chromium, demo_live):
     context = chromium.new_context(viewport=DESKTOP, locale="es-MX", accept_downloads=True)
     page = context.new_page()

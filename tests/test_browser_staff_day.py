@@ -76,6 +76,7 @@ PAGES = ["", "participantes/", "participantes/nuevo", "grupos/", "sesiones/", "s
          "historial/", "retirados/"]
 
 
+@pytest.mark.slow
 def test_every_staff_page_fits_a_phone(chromium, live, app):
     with app.app_context():  # a site with a year of work: 60 men, 23 sessions
         store = get_site_store("SITE-A")

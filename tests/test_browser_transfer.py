@@ -22,6 +22,7 @@ def fits_and_is_accessible(page):
     assert not axe_violations(page), page.url
 
 
+@pytest.mark.slow
 def test_facilitator_downloads_uploads_and_reads_the_problems_on_a_phone(app, live, phone, tmp_path):
     men = fill_site(app)
     page = phone
@@ -84,6 +85,7 @@ def test_facilitator_downloads_uploads_and_reads_the_problems_on_a_phone(app, li
     assert not page.console_errors
 
 
+@pytest.mark.slow
 def test_the_state_syncs_a_sites_export_reads_the_dry_run_confirms_and_sees_the_history(app, chromium, tmp_path):
     """At the state's portal, on a desktop: an administrator uploads the site's export with sync, reads what would
     change, confirms, and finds the changes in the site's history; next month the same with a withdrawal."""

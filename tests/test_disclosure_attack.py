@@ -34,6 +34,7 @@ def truth_and_parents(data: dict, sites) -> tuple[dict, dict]:
 
 
 @pytest.mark.parametrize("seed", range(4))
+@pytest.mark.slow
 def test_no_small_count_of_a_tiny_programme_can_be_worked_out(seed):
     sites = tiny_programme(seed)
     records, parents, truth = published(sites, f"a portal's secret {seed}".encode())
