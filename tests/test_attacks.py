@@ -201,7 +201,6 @@ def test_a_spray_of_user_names_from_one_address_is_judged_no_more_than_the_addre
     assert try_login(app, "fac_a", "fac-a-password-1", "10.0.0.9").status_code == 302  # another address is not
 
 
-@pytest.mark.slow
 def test_guesses_from_many_addresses_never_lock_the_owner_out(app, monkeypatch):
     judged_logins(app, monkeypatch)
     for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):

@@ -44,7 +44,6 @@ def upload(client, data: bytes, key="works", spanish=True, filename="grabacion.m
     return client.post(VOICES + "grabacion", data=form, content_type="multipart/form-data", follow_redirects=True)
 
 
-@pytest.mark.slow
 def test_a_recording_replaces_the_synthetic_voice_and_removing_it_brings_it_back(spoken, tmp_path):
     client = spoken.test_client()
     synthetic = works_clip(client)

@@ -295,7 +295,6 @@ def test_every_chart_has_a_visible_title_its_values_and_text_a_phone_can_read(ph
     assert not phone.console_errors, phone.console_errors
 
 
-@pytest.mark.slow
 def test_a_states_own_summary_opens_from_disk_and_leads_only_to_that_state(chromium, demo_summary, tmp_path_factory):
     """Ciudad de México's coordinator opens the summary built with --state 09 from a USB stick."""
     app, _out, _report = demo_summary

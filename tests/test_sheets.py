@@ -80,7 +80,6 @@ def test_sheets_command_for_one_site_and_bad_input(app, site_month, tmp_path):
         assert result.exit_code != 0 and words in result.output
 
 
-@pytest.mark.slow
 def test_sheets_command_for_every_site_uses_both_cores(app, site_month, tmp_path):
     result = app.test_cli_runner().invoke(args=["sheets", "--month", "2026-11", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

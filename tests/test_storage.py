@@ -39,7 +39,6 @@ def run_writers(path, tags, count):
         assert proc.returncode == 0
 
 
-@pytest.mark.slow
 def test_four_processes_lose_no_submission(tmp_path):
     path = tmp_path / "sites" / "SITE-A.json"
     run_writers(path, ["p1", "p2", "p3", "p4"], 100)
