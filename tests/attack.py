@@ -18,6 +18,7 @@ from collections import defaultdict
 
 from scipy import optimize, sparse
 
+from portal import forked
 from portal.disclosure import COUNTS, MAX_CHANGE, could_be, outcomes
 from portal.indicators import BREAKDOWNS, finish, pct
 
@@ -71,11 +72,12 @@ def bounds_of(record: dict, path: str, k: int, reader=could_be) -> tuple[float, 
 
 
 def attack(records: list[dict], parents: dict[str, str | None], k: int, truth: dict,
-           sample: int | None = None, seed: int = 21, reader: str = "declared") -> dict:
+           sample: int | None = None, seed: int = 21, reader: str = "declared", workers: int = 2) -> dict:
     """{(scope, period, path): (least, greatest)} for the true counts from 1 to k-1 (``truth``: what a reader
     cannot see, used only to choose the counts to attack); ``sample``: only that many, drawn at random.
     ``reader``: "declared" knows the method, k, the largest change and the exact levels (the issue's reader);
-    "table" has the code too, and so the table's possible outcomes of each count."""
+    "table" has the code too, and so the table's possible outcomes of each count. The linear programmes are solved
+    on ``workers`` forked processes (the same programmes, the same answers as one after the other)."""
     read = READERS[reader]
     by_key = {(r["scope"], r["period"]): r for r in records}
     index: dict[tuple, int] = {}
@@ -125,10 +127,10 @@ def attack(records: list[dict], parents: dict[str, str | None], k: int, truth: d
         chain = ["enrolled", *COHORT.values()]
         for bigger, smaller in zip(chain, chain[1:]):
             relation([(1, var(scope, period, bigger)), (-1, var(scope, period, smaller))], 0, None)
-    return _solve(index, bounds, rows, truth, k, sample, seed)
+    return _solve(index, bounds, rows, truth, k, sample, seed, workers)
 
 
-def _solve(index, bounds, rows, truth, k, sample, seed) -> dict:
+def _solve(index, bounds, rows, truth, k, sample, seed, workers) -> dict:
     a_rows, a_cols, a_vals, b = [], [], [], []
     for terms, lower, upper in rows:
         for bound, flip in ((upper, 1), (lower, -1)):
@@ -164,7 +166,7 @@ def _solve(index, bounds, rows, truth, k, sample, seed) -> dict:
     targets = sorted((key, i) for key, i in index.items() if 0 < truth.get(key, 0) < k)
     if sample is not None and sample < len(targets):
         targets = random.Random(seed).sample(targets, sample)
-    found, parts = {}, {}
+    parts, programmes = {}, []
     for key, i in targets:
         g = root(i)
         if g not in parts:
@@ -172,18 +174,23 @@ def _solve(index, bounds, rows, truth, k, sample, seed) -> dict:
             parts[g] = (cols, {c: n for n, c in enumerate(cols)}, matrix[rws][:, cols] if rws else None,
                         [b[r] for r in rws] if rws else None, [bounds[c] for c in cols])
         cols, position, part, rhs, part_bounds = parts[g]
-        ends = []
-        for direction in (1, -1):
-            c = [0.0] * len(cols)
-            c[position[i]] = direction
-            result = optimize.linprog(c, A_ub=part, b_ub=rhs, bounds=part_bounds, method="highs")
-            if result.status == 3:
-                ends.append(math.inf)
-                continue
-            assert result.status == 0, (key, result.message)
-            ends.append(direction * result.fun)
-        found[key] = (ends[0], ends[1])
-    return found
+        programmes += [(key, direction, position[i], part, rhs, part_bounds) for direction in (1, -1)]
+    # each programme on its own, on the portal's forked workers: the matrices come with the fork, not pickled
+    ends = forked.run(_end, programmes, workers=workers)
+    return {key: (ends[2 * n], ends[2 * n + 1]) for n, (key, _i) in enumerate(targets)}
+
+
+def _end(programme) -> float:
+    """One end of the range of a true count: its least value (direction 1) or its greatest (direction -1), by one
+    linear programme over the variables the count is linked to."""
+    key, direction, column, part, rhs, part_bounds = programme
+    c = [0.0] * len(part_bounds)
+    c[column] = direction
+    result = optimize.linprog(c, A_ub=part, b_ub=rhs, bounds=part_bounds, method="highs")
+    if result.status == 3:
+        return math.inf
+    assert result.status == 0, (key, result.message)
+    return direction * result.fun
 
 
 def whole_values(ends: tuple[float, float]) -> int:

@@ -2,6 +2,7 @@
 import threading
 
 import pytest
+from fixtures import PASSWORDS
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -62,12 +63,14 @@ def phone(chromium):
     context.close()
 
 
-def sign_in(page, base, username, password):
-    """A staff member signs in on the sign-in page, as a person types."""
+def sign_in(page, base, username, password=None):
+    """A staff member signs in on the sign-in page of the portal at ``base``, as a person types (the test instance's
+    password of ``username`` unless ``password`` is given), and the page they are sent to has loaded."""
     page.goto(base + "/entrar")
     page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(password)
+    page.get_by_label("Contraseña").fill(password if password is not None else PASSWORDS[username])
     page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_load_state()
 
 
 def axe_violations(page):

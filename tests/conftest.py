@@ -1,48 +1,62 @@
+import json
 import re
 import subprocess
 
 import pytest
+from fixtures import PASSWORDS, copy_instance, fill_demo_instance, fill_test_instance, make_app
+from summary_data import fill_sites, freeze, new_instance
 
-from portal import create_app
-from portal.db import get_registry, get_site_store
-from portal.registry import add_site, add_user, check_site
+from portal.db import get_registry
+from portal.registry import add_site, check_site
 
 pytest_plugins = ["browser"]  # the real-browser fixtures: chromium, live, phone
 
-PASSWORDS = {
-    "admin": "admin-password-1",
-    "coord": "coord-password-1",
-    "fac_a": "fac-a-password-1",
-    "fac_b": "fac-b-password-1",
-}
+
+@pytest.fixture(scope="session")
+def test_instance(tmp_path_factory):
+    """The test instance (``fixtures.fill_test_instance``), made once for the run; ``app`` copies it."""
+    folder = tmp_path_factory.mktemp("test-instance") / "instance"
+    fill_test_instance(make_app(folder))
+    return folder
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", "SESSION_COOKIE_SECURE": False})
+def app(tmp_path, test_instance):
+    """The portal on a copy of the test instance of its own, in ``tmp_path / "instance"``."""
+    return make_app(copy_instance(test_instance, tmp_path / "instance"))
+
+
+@pytest.fixture(scope="session")
+def demo_instance(tmp_path_factory):
+    """The demo instance (``flask --app portal demo``), made once for the run: (its folder, what the command
+    printed). Never written to: a test that writes works on a copy (``fixtures.copy_instance``)."""
+    folder = tmp_path_factory.mktemp("demo") / "instance"
+    return folder, fill_demo_instance(make_app(folder))
+
+
+@pytest.fixture(scope="session")
+def demo_summary(demo_instance, tmp_path_factory):
+    """The demo's summary (19 sites in 8 states, 2010 and the year in progress), frozen once for the run from a copy
+    of the demo instance: (the app, the summary's folder, the freeze's report)."""
+    root = tmp_path_factory.mktemp("demo-summary")
+    app = make_app(copy_instance(demo_instance[0], root / "instance"))
+    return app, root / "resumen", freeze(app, root / "resumen")
+
+
+@pytest.fixture(scope="session")
+def crafted(tmp_path_factory):
+    """The summary's crafted data set (``summary_data.fill_sites``: SITE-A and SITE-B with records, SITE-C without)
+    and its summary, made once for the run: the app, the folder, the report, the men's codes, the free texts
+    planted and the summary's indicators.json."""
+    root = tmp_path_factory.mktemp("crafted")
+    app = new_instance(root / "instance")
     with app.app_context():
-        registry = get_registry()
-        add_site(registry, check_site("SITE-A", "Centro de Salud A", "09", 24))
-        add_site(registry, check_site("SITE-B", "Centro de Salud B", "14", 20))
-        add_user(registry, "admin", "admin", PASSWORDS["admin"])
-        add_user(registry, "coord", "coordinator", PASSWORDS["coord"])
-        add_user(registry, "fac_a", "facilitator", PASSWORDS["fac_a"], "SITE-A")
-        add_user(registry, "fac_b", "facilitator", PASSWORDS["fac_b"], "SITE-B")
-        for site, sessions in (("SITE-A", 24), ("SITE-B", 20)):  # groups exist before men go into them
-            for code in GROUPS:
-                add_group(site, code, sessions=sessions)
-    return app
-
-
-GROUPS = ("2026-A", "2026-B")
-GROUP_START = "2025-12-15"
-
-
-def add_group(site, code, started_on=GROUP_START, sessions=24):
-    """A group created as a facilitator creates it (inside an app context)."""
-    store = get_site_store(site)
-    store.write(lambda tx: tx.insert("groups", {"code": code, "started_on": started_on, "sessions": sessions,
-                                                "closed_on": None}), user="test")
+        add_site(get_registry(), check_site("SITE-C", "Centro Comunitario C", "14", 24))
+    codes, texts = fill_sites(app)
+    out = root / "resumen"
+    report = freeze(app, out)
+    return {"app": app, "out": out, "report": report, "codes": codes, "texts": texts,
+            "json": json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))}
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +65,7 @@ def speech(tmp_path_factory):
     from portal.audio.synth import build
 
     folder = tmp_path_factory.mktemp("speech")
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path_factory.mktemp("speech-instance"),
-                      "AUDIO_FOLDER": folder})
+    app = make_app(tmp_path_factory.mktemp("speech-instance"), AUDIO_FOLDER=folder)
     build(folder, app.extensions["audio"].all_texts())
     return folder
 

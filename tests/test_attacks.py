@@ -2,34 +2,19 @@
 
 Each attack of the red-team run is a test: it was possible before, it is refused now, and it changes nothing
 it should not."""
-import hashlib
 import io
 import json
 import re
 import zipfile
 from pathlib import Path
 
-from conftest import GROUPS, Staff, add_group, csrf_token
-from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
+import pytest
+from conftest import Staff, csrf_token
+from fixtures import GROUPS, add_group, make_app
+from transfers import empty_instance, export, fill_site, forge_erasure, site_file, state_portal, sync, upload, write_rows
 
 from portal.db import get_registry, get_site_store
 from portal.registry import add_user
-
-
-def sync(app_, folder, site="SITE-A"):
-    return app_.test_cli_runner().invoke(args=["import", "--site", site, "--sync", str(folder)])
-
-
-def forge_erasure(folder, code):
-    """What a facilitator could do to an export: take a man out of every file, list him as erased, and write
-    the sums again."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    for name in FILE_NAMES:
-        if (folder / name).exists():
-            write_rows(folder, name, [row for row in rows(folder, name) if code not in row])
-            manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-    manifest["erased"].append(code)
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def zipped(folder):
@@ -38,18 +23,6 @@ def zipped(folder):
         for path in sorted(folder.iterdir()):
             archive.write(path, path.name)
     return buffer.getvalue()
-
-
-def state_portal(tmp_path, app):
-    """The state's portal, holding the site's data from its first export, with a facilitator of the site and
-    an administrator."""
-    export(app.test_cli_runner(), tmp_path / "first")
-    state = empty_instance(tmp_path, ("SITE-A", "09", 24))
-    assert sync(state, tmp_path / "first").exit_code == 0
-    with state.app_context():
-        add_user(get_registry(), "admin", "admin", "admin-password-1")
-        add_user(get_registry(), "fac_a", "facilitator", "fac-a-password-1", "SITE-A")
-    return state
 
 
 def test_a_facilitator_cannot_erase_a_man_with_a_forged_manifest_only_an_administrator_can(app, tmp_path):
@@ -219,6 +192,7 @@ def test_forty_simultaneous_wrong_passwords_are_judged_no_more_than_the_limit(ap
     assert len(judged) == 5, len(judged)
 
 
+@pytest.mark.slow
 def test_a_spray_of_user_names_from_one_address_is_judged_no_more_than_the_address_limit(app, monkeypatch):
     judged = judged_logins(app, monkeypatch)
     for i in range(200):
@@ -253,13 +227,13 @@ DAMAGED_TEXT = {
 }
 
 
+@pytest.mark.slow
 def test_a_damaged_site_file_gives_a_spanish_503_for_that_site_only(tmp_path):
     from conftest import INTAKE_ANSWERS, Facilitator
 
     for damage, change in DAMAGED_TEXT.items():
         instance = tmp_path / damage.replace(" ", "-")
-        from portal import create_app
-        this = create_app({"TESTING": True, "INSTANCE_PATH": instance, "SESSION_COOKIE_SECURE": False})
+        this = make_app(instance)
         with this.app_context():
             from portal.registry import add_site, check_site
             add_site(get_registry(), check_site("SITE-A", "Centro de Salud A", "09", 24))
@@ -317,6 +291,7 @@ def held_lock(app, site="SITE-A"):
     return holder
 
 
+@pytest.mark.slow
 def test_a_held_lock_gives_a_spanish_try_again_and_frees_the_thread(app, client, monkeypatch):
     from datetime import date
     from threading import Thread
@@ -391,7 +366,6 @@ def test_a_full_disk_never_leaves_an_empty_identity(tmp_path, monkeypatch):
     import errno
     import os
 
-    from portal import create_app
     from portal.identity import PORTAL_ID_FILE, read_portal_id
 
     real_fsync = os.fsync
@@ -404,13 +378,13 @@ def test_a_full_disk_never_leaves_an_empty_identity(tmp_path, monkeypatch):
     (instance / "secret_key").write_text("a" * 64 + "\n")
     monkeypatch.setattr(os, "fsync", full)
     try:
-        create_app({"TESTING": True, "INSTANCE_PATH": instance})
+        make_app(instance)
     except OSError:
         pass
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert not (instance / PORTAL_ID_FILE).exists()  # nothing, never an empty file
     (instance / PORTAL_ID_FILE).write_text("")  # what the old way of writing it left on a full disk
-    create_app({"TESTING": True, "INSTANCE_PATH": instance})
+    make_app(instance)
     assert read_portal_id(instance)  # mended at the next start
 
 
@@ -437,10 +411,8 @@ def test_an_import_refuses_dates_before_the_program_began(app, tmp_path):
 def test_instance_folders_are_made_for_their_owner_only(tmp_path):
     import stat
 
-    from portal import create_app
-
     instance = tmp_path / "nueva"
-    app = create_app({"TESTING": True, "INSTANCE_PATH": instance})
+    app = make_app(instance)
     with app.app_context():
         from portal.registry import add_site, check_site
         add_site(get_registry(), check_site("SITE-A", "Centro", "09", 24))

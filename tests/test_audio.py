@@ -1,15 +1,19 @@
 """The questionnaires' speech (issue 24): every text a man reads has a clip that a real decoder reads back."""
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import yaml
+from fixtures import make_app
 
-from portal import FORMS_FOLDER, create_app
+from portal import FORMS_FOLDER
 from portal.audio import media
 from portal.audio.synth import VOICE
 from portal.audio.texts import participant_forms, spoken_texts
 
 
+@pytest.mark.slow
 def test_every_text_a_man_reads_is_spoken_in_a_small_clip_that_decodes(spoken, speech):
     questionnaires = spoken.extensions["questionnaires"]
     forms = participant_forms(questionnaires)
@@ -21,13 +25,18 @@ def test_every_text_a_man_reads_is_spoken_in_a_small_clip_that_decodes(spoken, s
     assert {q.name for q in intake.items if q.type == "note"} <= keys  # the notes he reads
     assert {f"{q.name}.hint" for q in intake.items if q.hint} <= keys
     assert {f"section:{g.name}" for g in intake.groups if g.label} <= keys  # the titles of its sections
-    for name in sorted({t.clip_name(VOICE) for t in texts}):
-        path = speech / name
-        found = media.probe(path)  # ffprobe reads it back
-        assert (found.codec, found.channels, found.sample_rate) == ("opus", 1, 48000), name
-        assert found.duration > 0.3, name
-        assert path.stat().st_size <= 2200 * found.duration + 1200, name  # about 2 KB a second, plus the headers
-        assert media.loudest_db(path) > media.SILENT_DB, name  # ffmpeg decodes it: not silent
+
+    def read_back(name):
+        """ffprobe reads the clip back, ffmpeg decodes it: (its name, what ffprobe found, its loudest moment)."""
+        return name, media.probe(speech / name), media.loudest_db(speech / name)
+
+    with ThreadPoolExecutor(2) as pool:  # the work is in ffprobe and ffmpeg: two clips at a time
+        for name, found, loudest in pool.map(read_back, sorted({t.clip_name(VOICE) for t in texts})):
+            path = speech / name
+            assert (found.codec, found.channels, found.sample_rate) == ("opus", 1, 48000), name
+            assert found.duration > 0.3, name
+            assert path.stat().st_size <= 2200 * found.duration + 1200, name  # about 2 KB a second, plus the headers
+            assert loudest > media.SILENT_DB, name  # ffmpeg decodes it: not silent
 
 
 def _copy_forms(tmp_path):
@@ -41,8 +50,7 @@ def test_the_command_makes_only_what_is_missing_and_a_changed_label_gets_new_spe
     shutil.copytree(speech, clips)
 
     def run():
-        app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", "FORMS_FOLDER": forms,
-                          "AUDIO_FOLDER": clips})
+        app = make_app(tmp_path / "instance", FORMS_FOLDER=forms, AUDIO_FOLDER=clips)
         result = app.test_cli_runner().invoke(args=["audio"])
         assert result.exit_code == 0, result.output
         return app, result.output
@@ -72,8 +80,7 @@ def test_a_new_version_with_the_same_words_takes_the_clips_it_has(tmp_path, spee
     data = yaml.safe_load((forms / "exit.yaml").read_text(encoding="utf-8"))
     (forms / "exit.yaml").write_text((forms / "exit.yaml").read_text(encoding="utf-8").replace(
         f'version: "{data["version"]}"', 'version: "2099.1"'), encoding="utf-8")
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", "FORMS_FOLDER": forms,
-                      "AUDIO_FOLDER": clips})
+    app = make_app(tmp_path / "instance", FORMS_FOLDER=forms, AUDIO_FOLDER=clips)
     result = app.test_cli_runner().invoke(args=["audio"])
     assert re.search(r": 0 hechos, [1-9]\d* tomados de una versión anterior", result.output), result.output
     assert app.extensions["audio"].clip("exit", "family_change").startswith("exit-2099.1-")
@@ -83,7 +90,7 @@ def test_without_the_synthesiser_the_command_says_what_to_install(tmp_path, monk
     from portal.audio import synth
 
     monkeypatch.setattr(synth, "ESPEAK", ["espeak-ng-is-not-here", *synth.ESPEAK[1:]])
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance"})
+    app = make_app(tmp_path / "instance")
     result = app.test_cli_runner().invoke(args=["audio"])
     assert result.exit_code == 1
     assert "Falta el programa espeak-ng-is-not-here: instale los paquetes de Debian espeak-ng y ffmpeg" in result.output

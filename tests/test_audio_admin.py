@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 from conftest import Facilitator, Participant, Staff, csrf_token
+from fixtures import make_app
 
-from portal import create_app
 from portal.audio import media
 from portal.backup import restore, write_backup
 
@@ -109,7 +109,7 @@ def test_recordings_travel_with_backups(spoken, tmp_path):
     kept = sorted(p.name for p in (tmp_path / "instance" / "recordings").glob("*.ogg"))
     assert len(kept) == 1
     write_backup(tmp_path / "instance", tmp_path / "backup.zip", spoken.extensions["questionnaires"])
-    other = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "other"})
+    other = make_app(tmp_path / "other")
     restore(tmp_path / "other", tmp_path / "backup.zip")
     assert sorted(p.name for p in (tmp_path / "other" / "recordings").glob("*.ogg")) == kept
     text = other.extensions["audio"].text("intake", "works")

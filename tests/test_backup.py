@@ -9,14 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import add_group
+from fixtures import add_group, copy_instance, make_app
 
-from portal import PROJECT_ROOT, access_codes, backup, create_app, storage
+from portal import PROJECT_ROOT, access_codes, backup, storage
 from portal.participants import register
-
-
-def make_app(instance):
-    return create_app({"TESTING": True, "INSTANCE_PATH": instance, "SESSION_COOKIE_SECURE": False})
 
 
 def flask_cli(instance, *args):
@@ -31,11 +27,10 @@ def files_of(instance):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo instance, with one one-time code handed out: (instance, the code)."""
-    instance = tmp_path_factory.mktemp("demo") / "instance"
+def demo(demo_instance, tmp_path_factory):
+    """A copy of the demo instance, with one one-time code handed out: (instance, the code)."""
+    instance = copy_instance(demo_instance[0], tmp_path_factory.mktemp("demo") / "instance")
     app = make_app(instance)
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         add_group("CDMX-IZT", "2010-Z", started_on="2010-11-01")
         man = register(storage.store_for_site(instance, "CDMX-IZT"), "CDMX-IZT", "2010-Z", date(2010, 11, 2),

@@ -4,10 +4,9 @@ the state's portal finds it on the site's export page, reads which man it erases
 import zipfile
 
 import pytest
-from browser import LiveServer, axe_violations, no_horizontal_scroll
+from browser import LiveServer, axe_violations, no_horizontal_scroll, sign_in
 from conftest import PASSWORDS
-from test_attacks import forge_erasure, state_portal
-from test_transfer import export, fill_site
+from transfers import export, fill_site, forge_erasure, state_portal
 
 from portal.db import get_registry, get_site_store
 from portal.registry import add_user
@@ -15,14 +14,7 @@ from portal.registry import add_user
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, base, username, password):
-    page.goto(base + "/entrar")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(password)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_load_state()
-
-
+@pytest.mark.slow
 def test_a_forged_erasure_waits_for_an_administrator_in_the_browser(app, chromium, tmp_path):
     men = fill_site(app)
     state = state_portal(tmp_path, app)

@@ -24,6 +24,7 @@ def phone_on_part_one(chromium, live, app, javascript=True):
     return context, page
 
 
+@pytest.mark.slow
 def test_tapping_listen_on_a_question_and_on_a_choice_plays_it(chromium, spoken, live):
     context, page = phone_on_part_one(chromium, live, spoken)
     try:
@@ -76,6 +77,7 @@ def test_without_javascript_the_browsers_own_players_are_there(chromium, spoken,
         context.close()
 
 
+@pytest.mark.slow
 def test_the_administrators_voices_page_passes_axe(chromium, spoken, live):
     from conftest import PASSWORDS
 

@@ -1,12 +1,13 @@
 """A facilitator at a desktop puts a mistyped answer right and sees it in the man's history."""
 import pytest
-from browser import axe_violations
-from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, PASSWORDS, Facilitator
+from browser import axe_violations, sign_in
+from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
 
 
+@pytest.mark.slow
 def test_a_facilitator_corrects_a_mistyped_age_and_sees_it_in_his_history(chromium, live, app):
     helper = Facilitator(app.test_client())
     man = helper.register(enrolled_on="2026-11-02")
@@ -16,10 +17,7 @@ def test_a_facilitator_corrects_a_mistyped_age_and_sees_it_in_his_history(chromi
 
     context = chromium.new_context(viewport=DESKTOP, locale="es-MX")
     page = context.new_page()
-    page.goto(live.url + "/entrar")
-    page.get_by_label("Nombre de usuario").fill("fac_a")
-    page.get_by_label("Contraseña").fill(PASSWORDS["fac_a"])
-    page.get_by_role("button", name="Iniciar sesión").click()
+    sign_in(page, live.url, "fac_a")
     page.goto(live.url + "/sitio/SITE-A/participantes/")
     row = page.locator("tr", has_text=man)
     assert "Riesgo alto: protocolo de seguridad de la pareja" in row.inner_text()

@@ -4,23 +4,23 @@ import zipfile
 
 import pytest
 from browser import LiveServer, axe_violations, sign_in
+from fixtures import copy_instance, make_app
 
-from portal import clock, create_app
+from portal import clock
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
-def demo_live(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", "SESSION_COOKIE_SECURE": False,
-                      "SUMMARY_FOLDER": str(tmp_path / "resumen")})
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+def demo_live(demo_instance, tmp_path):
+    """The portal on a copy of the demo instance, served on loopback."""
+    app = make_app(copy_instance(demo_instance[0], tmp_path / "instance"), SUMMARY_FOLDER=str(tmp_path / "resumen"))
     with LiveServer(app) as server:
         yield server
 
 
+@pytest.mark.slow
 def test_a_facilitators_day_on_the_demo(chromium, demo_live):
     context = chromium.new_context(viewport=DESKTOP, locale="es-MX", accept_downloads=True)
     page = context.new_page()
@@ -74,6 +74,7 @@ def test_a_facilitators_day_on_the_demo(chromium, demo_live):
     context.close()
 
 
+@pytest.mark.slow
 def test_administration_and_the_coordinators_summary(chromium, demo_live):
     context = chromium.new_context(viewport=DESKTOP, locale="es-MX", accept_downloads=True)
     page = context.new_page()

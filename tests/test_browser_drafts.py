@@ -59,6 +59,7 @@ def store_of(app):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.slow
 def test_back_reload_and_a_closed_browser_keep_every_answer(chromium, live, app, javascript):
     fac = Facilitator(app.test_client())
     man = fac.register()
@@ -141,6 +142,7 @@ def _serve(instance: str, port: int) -> subprocess.Popen:
     raise AssertionError("the portal did not start")
 
 
+@pytest.mark.slow
 def test_a_killed_server_loses_no_part(chromium, app):
     fac = Facilitator(app.test_client())
     man = fac.register()

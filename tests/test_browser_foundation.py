@@ -1,21 +1,13 @@
 """A facilitator signs in and previews the intake on a 360x640 phone, in a real browser."""
 import pytest
-from browser import axe_violations, no_horizontal_scroll
-from conftest import PASSWORDS
+from browser import axe_violations, no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, live, username):
-    page.goto(live.url + "/entrar")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORDS[username])
-    page.get_by_role("button", name="Iniciar sesión").click()
-
-
 def test_facilitator_previews_the_intake_on_a_phone(live, phone):
     page = phone
-    sign_in(page, live, "fac_a")
+    sign_in(page, live.url, "fac_a")
     assert page.get_by_role("heading", name="Centro de Salud A").is_visible()
     page.get_by_role("link", name="Cuestionarios").first.click()
     page.get_by_role("link", name="Cuestionario de inicio").click()

@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from browser import PHONE, axe_violations, no_horizontal_scroll, sign_in
-from conftest import PASSWORDS, add_group
+from conftest import PASSWORDS
+from fixtures import add_group
 
 from portal import clock
 from portal.attendance import save_session
@@ -75,6 +76,7 @@ PAGES = ["", "participantes/", "participantes/nuevo", "grupos/", "sesiones/", "s
          "historial/", "retirados/"]
 
 
+@pytest.mark.slow
 def test_every_staff_page_fits_a_phone(chromium, live, app):
     with app.app_context():  # a site with a year of work: 60 men, 23 sessions
         store = get_site_store("SITE-A")

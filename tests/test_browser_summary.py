@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from browser import axe_violations, no_horizontal_scroll
-from test_summary import demo_summary
 
 from portal.db import get_registry
 from portal.registry import list_sites
@@ -21,9 +20,9 @@ BRAND_BLUE = "rgb(11, 90, 138)"  # the header of summary.css: the stylesheet was
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(demo_summary):
     """The demo's summary (19 sites, 8 states, 2010 and the year in progress: 64 pages)."""
-    _app, out, _report = demo_summary(tmp_path_factory)
+    _app, out, _report = demo_summary
     return out.resolve()
 
 
@@ -167,6 +166,7 @@ class Watch:
                 or not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(self.root)]
 
 
+@pytest.mark.slow
 def test_the_site_opens_from_disk_in_chromium_without_network_or_errors(chromium, site):
     watch = Watch(chromium, site)
     page = watch.page
@@ -227,6 +227,7 @@ def test_the_site_opens_from_disk_in_chromium_without_network_or_errors(chromium
     watch.context.close()
 
 
+@pytest.mark.slow
 def test_pages_fit_a_phone_and_a_years_months_scroll_in_their_own_box(phone, site):
     states = sorted(site.glob("estado-*"))
     for rel in ("index.html", "nacional/2010.html", f"{states[0].name}/2010.html", f"{states[0].name}/index.html",
@@ -267,6 +268,7 @@ CHARTS = """() => [...document.querySelectorAll('main svg')].map(svg => {
 })"""
 
 
+@pytest.mark.slow
 def test_every_chart_has_a_visible_title_its_values_and_text_a_phone_can_read(phone, site):
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     seen = 0
@@ -293,9 +295,9 @@ def test_every_chart_has_a_visible_title_its_values_and_text_a_phone_can_read(ph
     assert not phone.console_errors, phone.console_errors
 
 
-def test_a_states_own_summary_opens_from_disk_and_leads_only_to_that_state(chromium, tmp_path_factory):
+def test_a_states_own_summary_opens_from_disk_and_leads_only_to_that_state(chromium, demo_summary, tmp_path_factory):
     """Ciudad de México's coordinator opens the summary built with --state 09 from a USB stick."""
-    app, _out, _report = demo_summary(tmp_path_factory)
+    app, _out, _report = demo_summary
     out = (tmp_path_factory.mktemp("state") / "resumen-09").resolve()
     result = app.test_cli_runner().invoke(args=["freeze", "--state", "09", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -6,9 +6,9 @@ import io
 import zipfile
 
 import pytest
-from browser import LiveServer, axe_violations, no_horizontal_scroll
+from browser import LiveServer, axe_violations, no_horizontal_scroll, sign_in
 from conftest import PASSWORDS, Facilitator
-from test_transfer import empty_instance, fill_site
+from transfers import empty_instance, fill_site
 
 from portal import corrections
 from portal.db import get_registry, get_site_store
@@ -17,19 +17,12 @@ from portal.registry import add_user
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, base, username):
-    page.goto(base + "/entrar")
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORDS[username])
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_load_state()
-
-
 def fits_and_is_accessible(page):
     assert no_horizontal_scroll(page), page.url
     assert not axe_violations(page), page.url
 
 
+@pytest.mark.slow
 def test_facilitator_downloads_uploads_and_reads_the_problems_on_a_phone(app, live, phone, tmp_path):
     men = fill_site(app)
     page = phone
@@ -92,6 +85,7 @@ def test_facilitator_downloads_uploads_and_reads_the_problems_on_a_phone(app, li
     assert not page.console_errors
 
 
+@pytest.mark.slow
 def test_the_state_syncs_a_sites_export_reads_the_dry_run_confirms_and_sees_the_history(app, chromium, tmp_path):
     """At the state's portal, on a desktop: an administrator uploads the site's export with sync, reads what would
     change, confirms, and finds the changes in the site's history; next month the same with a withdrawal."""

@@ -59,6 +59,7 @@ def answer_visible(page, answers):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.slow
 def test_the_whole_journey_on_a_phone(chromium, live, tmp_path, javascript):
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=javascript)
     staff = Journey(context.new_page(), live.url, audit=javascript)

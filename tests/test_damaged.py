@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from conftest import INTAKE_ANSWERS, Facilitator, csrf_token
+from fixtures import make_app
 
 DAMAGE = {
     "a man without a group": lambda d: d["participants"]["1"].pop("group_code"),
@@ -76,13 +77,10 @@ def test_a_registry_with_sessions_as_text_gives_a_spanish_page(app, client, runn
 
 
 @pytest.mark.parametrize("code", [400, 403, 404, 405, 413, 429, 500])
-def test_every_error_page_is_spanish_in_the_layout_of_whoever_sees_it(code):
+def test_every_error_page_is_spanish_in_the_layout_of_whoever_sees_it(code, tmp_path):
     from flask import abort
 
-    from portal import create_app
-
-    app = create_app({"TESTING": True, "INSTANCE_PATH": Path(__import__("tempfile").mkdtemp()) / "i",
-                      "PROPAGATE_EXCEPTIONS": False})
+    app = make_app(tmp_path / "i", PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/fallo/<int:n>")
     @app.route("/cuestionario/fallo/<int:n>")

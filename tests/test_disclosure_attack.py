@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from attack import PUBLISHED_COUNTS, attack, true_counts, value_at, worked_out
 from scenarios import published, tiny_programme
-from test_summary import crafted, demo, site_data  # noqa: F401  (fixtures)
+from summary_data import site_data
 
 from portal.disclosure import MAX_CHANGE, adjust, could_be, publish
 from portal.indicators import combine, select_scope, site_tallies
@@ -34,6 +34,7 @@ def truth_and_parents(data: dict, sites) -> tuple[dict, dict]:
 
 
 @pytest.mark.parametrize("seed", range(4))
+@pytest.mark.slow
 def test_no_small_count_of_a_tiny_programme_can_be_worked_out(seed):
     sites = tiny_programme(seed)
     records, parents, truth = published(sites, f"a portal's secret {seed}".encode())
@@ -55,7 +56,7 @@ def test_no_small_count_can_be_worked_out_from_the_published_summary(dataset, re
     if dataset == "crafted":
         app, out = request.getfixturevalue("crafted")["app"], request.getfixturevalue("crafted")["out"]
     else:
-        app, out, _report = request.getfixturevalue("demo")
+        app, out, _report = request.getfixturevalue("demo_summary")
     data = json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))
     truth, parents = truth_and_parents(data, site_data(app))
     # the demo's small counts take long to attack: a fixed sample (bench/disclosure.py attacks more)

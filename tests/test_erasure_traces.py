@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from conftest import INTAKE_ANSWERS, Facilitator, Participant, Staff, csrf_token
-from test_transfer import empty_instance, export, upload
+from transfers import empty_instance, export, upload
 
 from portal import answering, drafts
 from portal.db import get_registry, get_site_store

@@ -3,8 +3,8 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import axe_violations
-from conftest import FACILITATOR_INTAKE, PASSWORDS, Facilitator
+from browser import axe_violations, sign_in
+from conftest import FACILITATOR_INTAKE, Facilitator
 
 ALERT = "Riesgo alto: aplique hoy el protocolo de seguridad de la pareja."
 
@@ -40,10 +40,7 @@ def test_with_javascript_the_alert_follows_the_choice_at_once(chromium, live, ap
     man = fac.register(enrolled_on="2026-11-02")
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="es-MX")
     page = context.new_page()
-    page.goto(live.url + "/entrar")
-    page.get_by_label("Nombre de usuario").fill("fac_a")
-    page.get_by_label("Contraseña").fill(PASSWORDS["fac_a"])
-    page.get_by_role("button", name="Iniciar sesión").click()
+    sign_in(page, live.url, "fac_a")
     page.goto(live.url + f"/sitio/SITE-A/participantes/{man}/cuestionario/facilitator_intake")
     alert = page.get_by_text(ALERT)
     assert not alert.is_visible()

@@ -5,9 +5,10 @@ from datetime import date
 
 import pyreadstat
 import pytest
-from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, Staff, add_group
+from conftest import FACILITATOR_INTAKE, INTAKE_ANSWERS, Staff
+from fixtures import add_group, make_app
 
-from portal import PROJECT_ROOT, create_app
+from portal import PROJECT_ROOT
 from portal.db import get_registry, get_site_store
 from portal.drafts import load
 from portal.form_versions import VersionError
@@ -31,8 +32,7 @@ def forms(tmp_path):
 
 def start(tmp_path, forms):
     """The portal started on the instance with the questionnaires of ``forms``."""
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", "FORMS_FOLDER": str(forms),
-                      "SESSION_COOKIE_SECURE": False})
+    app = make_app(tmp_path / "instance", FORMS_FOLDER=str(forms))
     with app.app_context():
         registry = get_registry()
         if not registry.read().all("sites"):

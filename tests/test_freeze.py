@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_summary import crafted, freeze, record_of  # noqa: F401  (fixture)
+from summary_data import freeze, record_of
 
 from portal.freeze import pages as freeze_pages
 

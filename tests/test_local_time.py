@@ -3,7 +3,8 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from conftest import Facilitator, Staff, add_group, csrf_token
+from conftest import Facilitator, Staff, csrf_token
+from fixtures import add_group
 
 from portal import clock
 from portal.db import get_registry

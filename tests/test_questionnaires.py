@@ -2,9 +2,10 @@
 import textwrap
 
 import pytest
+from fixtures import make_app
 from flask_babel import force_locale
 
-from portal import FORMS_FOLDER, create_app
+from portal import FORMS_FOLDER
 from portal.questionnaires import DefinitionError, load_all, load_questionnaire
 
 REC_ITEMS = ["rec_insults", "rec_jealousy_control", "rec_threats", "rec_isolation", "rec_push_hit",
@@ -148,7 +149,7 @@ def test_a_bad_definition_stops_start_up(tmp_path):
     (forms / "exit.yaml").write_text(exit_text.replace("type: select_multiple", "type: select_many", 1),
                                      encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"exit\.yaml: field 'strategies': unknown type 'select_many"):
-        create_app({"INSTANCE_PATH": tmp_path / "inst", "FORMS_FOLDER": str(forms)})
+        make_app(tmp_path / "inst", FORMS_FOLDER=str(forms))
 
 
 # ---------------------------------------------------------------------------

@@ -6,8 +6,7 @@ import time
 from pathlib import Path
 
 from conftest import PASSWORDS, Facilitator, Participant, Staff, csrf_token
-
-from portal import create_app
+from fixtures import make_app
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -74,7 +73,7 @@ def test_wrong_codes_counted_by_one_process_slow_another_and_survive_a_restart(a
                              capture_output=True, text=True).stdout.strip()
     # the same browser, now served by another process of the same instance, then after a restart
     for attempt in range(2):
-        other = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "SESSION_COOKIE_SECURE": False})
+        other = make_app(app.instance_path)
         browser = other.test_client()
         browser.set_cookie("portal_session", guessed)
         url, text = Participant(browser).open(code)  # the right code, but he must wait
@@ -86,7 +85,7 @@ def test_wrong_codes_counted_by_one_process_slow_another_and_survive_a_restart(a
 def test_wrong_passwords_are_counted_across_processes(app):
     for _ in range(5):
         Staff(app.test_client()).login("fac_a", "contraseña equivocada")
-    other = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "SESSION_COOKIE_SECURE": False})
+    other = make_app(app.instance_path)
     response = Staff(other.test_client()).login("fac_a", PASSWORDS["fac_a"])
     assert response.status_code == 401 and "Demasiados intentos" in response.get_data(as_text=True)
     assert Staff(other.test_client()).login("fac_b").status_code == 302  # another account is not locked

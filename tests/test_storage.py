@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures import make_app
 
 from portal import storage
 from portal.storage import CorruptStoreError, InvalidSiteCode, SiteStore, StoreWriteError
@@ -235,8 +236,6 @@ def test_every_write_raises_the_revision_and_a_refused_one_does_not(tmp_path):
 
 
 def test_temporary_files_of_a_killed_write_are_removed_when_the_portal_starts(tmp_path):
-    from portal import create_app
-
     instance = tmp_path / "instance"
     (instance / "sites").mkdir(parents=True)
     stale = instance / "sites" / ".SITE-A.json.abc123.tmp"
@@ -247,5 +246,5 @@ def test_temporary_files_of_a_killed_write_are_removed_when_the_portal_starts(tm
     fresh.write_text("{}", encoding="utf-8")
     keep = instance / "sites" / "SITE-A.json"
     keep.write_text("{}", encoding="utf-8")
-    create_app({"TESTING": True, "INSTANCE_PATH": instance})
+    make_app(instance)
     assert not stale.exists() and fresh.exists() and keep.exists()

@@ -2,29 +2,24 @@
 pages and data files say, what never leaves a site, the zip and its checksums, rebuilds, the command."""
 import csv
 import json
-import random
 import re
 import shutil
 import subprocess
 import zipfile
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from conftest import add_group
+from fixtures import make_app
+from summary_data import YEAR, fill_sites, freeze, record_of, site_data
 
-from portal import FORMS_FOLDER, create_app
+from portal import FORMS_FOLDER
 from portal.attendance import save_session
-from portal.db import get_registry, get_site_store
-from portal.demo import fill
+from portal.db import get_site_store
 from portal.disclosure import flatten
-from portal.freeze import build, create_summary_app
-from portal.indicators import compute, from_snapshot, pct, select_scope
-from portal.participants import register
-from portal.registry import add_site, check_site, list_sites
-from portal.responses import Submission, save_response
+from portal.freeze import create_summary_app
+from portal.indicators import compute, pct, select_scope
 from portal.storage import site_path
 from portal.summary.model import Record, summarise
 from portal.summary.pages import cell
@@ -42,161 +37,9 @@ BREAKDOWN_VALUES = {
     "risk_level": ("low", "medium", "high"),
     "exit_reason": ("completed", "dropped_out", "transferred", "other"),
 }
-YEAR = 2025
 MONTHS = ("Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic")
 MAN_CODE = re.compile(rb"SITE-[A-C]-\d{4}-\d{4}")
 PLANTED = re.compile(rb"XQZ", re.IGNORECASE)  # in every free-text answer of the crafted data
-
-
-# --- the crafted data set -------------------------------------------------------------------------------------
-
-def new_instance(path):
-    """An instance like conftest's: SITE-A (Ciudad de México, 24 sessions), SITE-B (Jalisco, 20), and SITE-C
-    (Jalisco) registered but with no records yet."""
-    app = create_app({"TESTING": True, "INSTANCE_PATH": path, "SESSION_COOKIE_SECURE": False})
-    with app.app_context():
-        registry = get_registry()
-        add_site(registry, check_site("SITE-A", "Centro de Salud A", "09", 24))
-        add_site(registry, check_site("SITE-B", "Centro de Salud B", "14", 20))
-    return app
-
-
-def free_text(field, site, n):
-    """A distinctive answer of the kind men and facilitators write (with a name in it)."""
-    return f"Mi vecino Anselmo Quiroga {field} XQZ-{site}-{n:02d}"
-
-
-def fill_sites(app):
-    """Records entered through the portal's own functions, answers checked by the questionnaires:
-
-    SITE-A: 12 men join in September 2025 (7 by friends, 3 sent by the health centre, 1 by the media, 1
-    'other'; 6 to
-    improve the family, 5 to stop violence, 1 'other'), nine weekly sessions to 28 October, five men
-    stop coming after four sessions and leave on 7 October (4 drop out, 1 transferred), two answer the
-    exit questionnaire on 28 October. SITE-B: 6 men join in October, a seventh on 3 November (high
-    risk), six sessions to 11 November. Every free-text question that can be reached is answered.
-
-    Returns (participant codes, free texts planted).
-    """
-    forms = app.extensions["questionnaires"]
-    rng = random.Random(YEAR)
-    codes, texts = [], []
-
-    def answer(store, qid, code, day, fixed, user):
-        answers = fill(forms[qid], rng, fixed, day)
-        for name, value in fixed.items():
-            if isinstance(value, str) and "XQZ" in value and name in answers:
-                texts.append(value)
-        save_response(store, Submission(forms[qid], code, answers, "facilitator", user, day))
-        return answers
-
-    def recognition(yes):
-        items = ["rec_insults", "rec_jealousy_control", "rec_threats", "rec_isolation", "rec_push_hit",
-                 "rec_throw_objects", "rec_forced_sex", "rec_withhold_money", "rec_take_belongings",
-                 "rec_children_leverage"]
-        return {item: "yes" if i < yes else "no" for i, item in enumerate(items)}
-
-    with app.app_context():
-        # SITE-A
-        store = get_site_store("SITE-A")
-        add_group("SITE-A", "2025-A", started_on=date(YEAR, 9, 2).isoformat())
-        men = [register(store, "SITE-A", "2025-A", date(YEAR, 9, 1), "fac_a") for _ in range(12)]
-        codes += men
-        for i, man in enumerate(men):
-            day = date(YEAR, 9, 2)
-            referral = ("friends",) * 7 + ("health_staff",) * 3 + ("media", "other")
-            referral = referral[i]
-            reason = "improve_family" if i < 6 else "stop_violence" if i < 11 else "other"
-            answer(store, "intake", man, day, {
-                "age": str(20 + 3 * i), "referral_source": referral, "main_reason": reason,
-                "referral_source_other": free_text("llegó por", "A", i),
-                "main_reason_other": free_text("razón", "A", i),
-                "expectations": free_text("espera", "A", i), **recognition(i % 4)}, "fac_a")
-            answer(store, "facilitator_intake", man, day, {
-                "interview_date": day.isoformat(), "consent_given": "yes", "eligible": "yes",
-                "risk_level": "low" if i < 6 else "medium", "notes": free_text("nota inicial", "A", i)}, "fac_a")
-        for j in range(9):
-            held = date(YEAR, 9, 2) + timedelta(weeks=j)
-            save_session(store, group_code="2025-A", number=j + 1, held_on=held,
-                         venue="community" if j % 3 == 2 else "health_centre",
-                         present=men if j < 4 else men[:7], sessions_in_program=24, user="fac_a")
-        for i in range(7, 12):
-            reason = "dropped_out" if i < 11 else "transferred"
-            answer(store, "facilitator_exit", men[i], date(YEAR, 10, 7), {
-                "exit_date": f"{YEAR}-10-07", "exit_reason": reason,
-                "transfer_site_note": free_text("se fue a", "A", i), "notes": free_text("nota de egreso", "A", i)},
-                "fac_a")
-        for i in (0, 1):
-            answer(store, "exit", men[i], date(YEAR, 10, 28), {
-                "strategy_used": "yes", "strategies": ["time_out", "other"],
-                "strategies_other": free_text("estrategia", "A", i), "family_change": "better",
-                "comments": free_text("comentario", "A", i), **recognition(6 + i)}, "fac_a")
-
-        # SITE-B
-        store = get_site_store("SITE-B")
-        add_group("SITE-B", "2025-B", started_on=date(YEAR, 10, 6).isoformat())
-        men = [register(store, "SITE-B", "2025-B", date(YEAR, 10, 6), "fac_b") for _ in range(6)]
-        men.append(register(store, "SITE-B", "2025-B", date(YEAR, 11, 3), "fac_b"))
-        codes += men
-        for i, man in enumerate(men):
-            day = date(YEAR, 10, 6) if i < 6 else date(YEAR, 11, 3)
-            answer(store, "intake", man, day, {
-                "age": str(30 + i), "referral_source": "friends", "main_reason": "stop_violence",
-                "expectations": free_text("espera", "B", i), **recognition(2)}, "fac_b")
-            answer(store, "facilitator_intake", man, day, {
-                "interview_date": day.isoformat(), "consent_given": "yes", "eligible": "yes",
-                "risk_level": "low" if i < 6 else "high", "notes": free_text("nota inicial", "B", i)}, "fac_b")
-        for j in range(6):
-            held = date(YEAR, 10, 7) + timedelta(weeks=j)
-            save_session(store, group_code="2025-B", number=j + 1, held_on=held, venue="health_centre",
-                         present=men[:6] if j < 4 else men, sessions_in_program=20, user="fac_b")
-    assert len(texts) == 12 * 2 + 2 + 5 + 1 + 2 * 2 + 7 * 2  # every planted answer was kept by the forms
-    return codes, texts
-
-
-def freeze(app, out, k=5, generated_at=None):
-    with app.app_context():
-        return build(app.instance_path, list_sites(get_registry()), app.extensions["questionnaires"], Path(out), k,
-                     generated_at=generated_at)
-
-
-def site_data(app):
-    """Every site's records, read from its store as the freeze reads them."""
-    with app.app_context():
-        return [from_snapshot(s.code, s.state, s.sessions, get_site_store(s.code).read())
-                for s in list_sites(get_registry())]
-
-
-@pytest.fixture(scope="module")
-def crafted(tmp_path_factory):
-    root = tmp_path_factory.mktemp("crafted")
-    app = new_instance(root / "instance")
-    with app.app_context():
-        add_site(get_registry(), check_site("SITE-C", "Centro Comunitario C", "14", 24))
-    codes, texts = fill_sites(app)
-    out = root / "resumen"
-    report = freeze(app, out)
-    return {"app": app, "out": out, "report": report, "codes": codes, "texts": texts,
-            "json": json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))}
-
-
-_DEMO: dict = {}
-
-
-def demo_summary(tmp_path_factory):
-    """The demo year 2010 (19 sites in 8 states), frozen once per test session: (app, folder, report)."""
-    if not _DEMO:
-        root = tmp_path_factory.mktemp("demo-summary")
-        app = create_app({"TESTING": True, "INSTANCE_PATH": root / "instance"})
-        result = app.test_cli_runner().invoke(args=["demo"])
-        assert result.exit_code == 0, result.output
-        _DEMO.update(app=app, out=root / "resumen", report=freeze(app, root / "resumen"))
-    return _DEMO["app"], _DEMO["out"], _DEMO["report"]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return demo_summary(tmp_path_factory)
 
 
 # --- reading the output back ----------------------------------------------------------------------------------
@@ -300,12 +143,6 @@ PUBLIC_LABELS = {
 def public_labels(name):
     """{answer: the label the summary's tables show}."""
     return dict(zip(BREAKDOWN_VALUES[name], PUBLIC_LABELS[name]))
-
-
-def record_of(data, scope, period):
-    found = [r for r in data["records"] if r["scope"] == scope and r["period"] == period]
-    assert len(found) == 1, (scope, period, len(found))
-    return found[0]
 
 
 def values_of(record):
@@ -436,7 +273,7 @@ def test_indicators_json_agrees_with_the_indicator_module(dataset, request):
         crafted = request.getfixturevalue("crafted")
         app, out, report = crafted["app"], crafted["out"], crafted["report"]
     else:
-        app, out, report = request.getfixturevalue("demo")
+        app, out, report = request.getfixturevalue("demo_summary")
     data = json.loads((out / "data" / "indicators.json").read_text(encoding="utf-8"))
     sites = site_data(app)
     assert data["disclosure"]["k"] == 5
@@ -764,7 +601,7 @@ def test_the_summary_names_answers_in_its_own_words_whatever_the_questionnaire_s
     reworded_text = intake.replace(old, "Por recomendación de alguien cercano")
     # a changed definition carries a new version (form_versions.py), or the portal does not start
     (forms / "intake.yaml").write_text(reworded_text.replace('version: "2026.1"', 'version: "2026.2"'), encoding="utf-8")
-    reworded = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "FORMS_FOLDER": str(forms)})
+    reworded = make_app(app.instance_path, FORMS_FOLDER=str(forms))
     result = reworded.test_cli_runner().invoke(args=["freeze", "--out", str(out)])
     assert result.exit_code == 0, result.output
     pages = [(out / rel).read_text(encoding="utf-8") for rel in files_of(out) if rel.endswith(".html")]

@@ -5,8 +5,9 @@ import random
 import re
 from datetime import date, timedelta
 
-from conftest import Facilitator, Staff, add_group, csrf_token
-from test_transfer import FILE_NAMES, empty_instance, export, fill_site, rows, site_file, upload, write_rows
+from conftest import Facilitator, Staff, csrf_token
+from fixtures import add_group
+from transfers import empty_instance, export, fill_site, rows, site_file, sync, upload, write_rows
 
 from portal import corrections
 from portal.attendance import save_session
@@ -15,14 +16,11 @@ from portal.demo import build_year, insert_all
 from portal.participants import ProgramError, register
 from portal.registry import add_site, add_user, check_site
 from portal.storage import WITHDRAWN
+from portal.transfer import FILE_NAMES
 
 
 def csv_files(folder):
     return {name: (folder / name).read_bytes() for name in FILE_NAMES if (folder / name).exists()}
-
-
-def sync(app_, folder, *extra, site="SITE-A"):
-    return app_.test_cli_runner().invoke(args=["import", "--site", site, "--sync", *extra, str(folder)])
 
 
 def change_the_site(app, men):

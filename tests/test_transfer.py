@@ -1,6 +1,5 @@
 """CSV export and import of a site: layout, round trip, idempotence, every kind of bad row,
 the de-identified copy, and the page where a facilitator downloads and uploads the files."""
-import csv
 import gc
 import hashlib
 import io
@@ -13,102 +12,20 @@ import sys
 import threading
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import pytest
-from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, REC_ITEMS, Facilitator, Staff, csrf_token
+from conftest import FACILITATOR_EXIT, FACILITATOR_INTAKE, INTAKE_ANSWERS, Facilitator, Staff, csrf_token
+from transfers import ACCENTED, FORMULA_LIKE, MULTILINE, empty_instance, export, fill_site, rows, site_file, upload, write_rows
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from portal import PROJECT_ROOT, create_app
-from portal.attendance import save_session
+from portal import PROJECT_ROOT
 from portal.db import get_registry, get_site_store
 from portal.demo import build_year, fill, insert_all
 from portal.participants import register, roster
 from portal.registry import add_site, check_site
-from portal.responses import Submission, save_response
 from portal.storage import revision
 from portal.transfer import FILE_NAMES
-
-# Text answers a spreadsheet would run as formulas, or that need care in a CSV file.
-FORMULA_LIKE = {
-    "referral_source_other": '=HYPERLINK("http://example.com","clic")',
-    "main_reason_other": "-2+3",
-    "expectations": "'entre comillas' y con apóstrofo",
-}
-ACCENTED = "Que mi familia esté bien; «aprender» a controlarme, señor Peña"
-MULTILINE = "línea uno\r\nlínea dos, con coma y \"comillas\""
-
-
-def fill_site(app, site="SITE-A"):
-    """Four men in two groups, four sessions, and all four questionnaires with awkward text."""
-    with app.app_context():
-        store = get_site_store(site)
-        forms = app.extensions["questionnaires"]
-        men = [register(store, site, group, date.fromisoformat(day), "fac_a") for group, day in
-               [("2026-A", "2026-10-01"), ("2026-A", "2026-10-02"), ("2026-A", "2026-10-05"), ("2026-B", "2026-10-20")]]
-        for number, day, present, group, venue in [
-            (1, "2026-10-06", men[:3], "2026-A", "health_centre"), (2, "2026-10-13", [men[0], men[2]], "2026-A", "online"),
-            (10, "2026-11-17", [men[0]], "2026-A", "community"), (1, "2026-10-21", [men[3]], "2026-B", "community"),
-        ]:
-            save_session(store, group_code=group, number=number, held_on=date.fromisoformat(day), venue=venue,
-                         present=present, sessions_in_program=24, user="fac_a")
-
-        def save(qid, man, raw, day):
-            result = forms[qid].validate(raw)
-            assert result.ok, result.errors
-            save_response(store, Submission(forms[qid], man, result.answers, "paper", "fac_a", date.fromisoformat(day)))
-
-        save("intake", men[0], {**INTAKE_ANSWERS, "expectations": ACCENTED}, "2026-10-01")
-        save("intake", men[1], {**INTAKE_ANSWERS, "works": "no", "occupation_type": "", "has_children": "yes",
-                                "children_count": "2", "lives_with_children": "yes", "referral_source": "other",
-                                "main_reason": "other", **FORMULA_LIKE}, "2026-10-02")
-        save("intake", men[2], {**INTAKE_ANSWERS, "expectations": MULTILINE}, "2026-10-05")
-        exit_answers = fill(forms["exit"], random.Random(6), {
-            "strategy_used": "yes", "strategies": ["time_out", "breathing", "other"], "strategies_other": "+ respirar",
-            "comments": "@todos gracias", **{item: "yes" for item in REC_ITEMS}}, date(2026, 11, 20))
-        save("exit", men[0], {**exit_answers, "strategies_other": "+ respirar", "comments": "@todos gracias"},
-             "2026-11-20")
-        for i, (man, day) in enumerate(zip(men, ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-20"])):
-            save("facilitator_intake", man, {**FACILITATOR_INTAKE, "interview_date": day,  # not before registration
-                                             "notes": "Sin observaciones." if i == 0 else ""}, day)
-        save("facilitator_exit", men[0], {**FACILITATOR_EXIT, "exit_date": "2026-11-20", "exit_reason": "completed",
-                                          "dropout_reason": "", "goals_met": "yes"}, "2026-11-20")
-        save("facilitator_exit", men[1], FACILITATOR_EXIT, "2026-11-20")
-    return men
-
-
-def empty_instance(tmp_path, *sites):
-    """Another portal, with the given sites and no data."""
-    other = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "other", "SESSION_COOKIE_SECURE": False})
-    with other.app_context():
-        for code, state, sessions in sites:
-            add_site(get_registry(), check_site(code, "Otro portal", state, sessions))
-    return other
-
-
-def export(runner, folder, site="SITE-A", *extra):
-    result = runner.invoke(args=["export", "--site", site, "--out", str(folder), *extra])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def site_file(app, site="SITE-A"):
-    path = Path(app.instance_path) / "sites" / f"{site}.json"
-    return path.read_bytes() if path.exists() else None
-
-
-def rows(folder, name):
-    """The rows of an exported file, as a person reading it would see them (header included)."""
-    with open(folder / name, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.reader(fh))
-
-
-def write_rows(folder, name, table):
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(table)
-    (folder / name).write_bytes(buffer.getvalue().encode("utf-8-sig"))
-
 
 # --------------------------------------------------------------------------
 # Export
@@ -722,21 +639,6 @@ def test_help_says_the_deidentified_copy_cannot_be_imported(runner):
 # --------------------------------------------------------------------------
 # The page: download and upload from the browser
 # --------------------------------------------------------------------------
-
-def upload(client, url, files, mode="agregar", confirm=True):
-    """Upload the files; when the check finds no problem, confirm what it shows (unless ``confirm`` is false)."""
-    page = client.get(url)
-    data = {"csrf_token": csrf_token(page), "modo": mode,
-            "archivos": [(io.BytesIO(content), name) for name, content in files]}
-    response = client.post(url + "importar", data=data, content_type="multipart/form-data")
-    if response.status_code != 303:
-        return response  # its problems
-    review = client.get(response.headers["Location"])  # what it would change
-    if review.status_code != 200 or not confirm:
-        return review
-    token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
-    return client.post(url + "confirmar", data={"csrf_token": csrf_token(review), "token": token})
-
 
 def test_facilitator_downloads_the_zip_and_the_deidentified_zip(app, client):
     men = fill_site(app)
