@@ -13,6 +13,10 @@ from .clock import DEFAULT_ZONE, ZONES
 from .states import STATES
 from .storage import SITE_CODE_RE, SiteStore, Transaction, now_iso
 
+# How passwords are stored: werkzeug's scrypt at its full strength (n=2**15, r=8, p=1, about 0.1 s a hash here).
+# The test run alone lowers it (tests/conftest.py), and a test checks that a real command stores this one.
+PASSWORD_METHOD = "scrypt"
+
 ROLES = ("admin", "coordinator", "facilitator")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 MIN_PASSWORD_LENGTH = 10
@@ -200,7 +204,7 @@ def add_user(registry: SiteStore, username: str, role: str, password: str,
     if len(password or "") < MIN_PASSWORD_LENGTH:
         problems.append(("password", _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)))
     _refuse(problems)
-    password_hash = generate_password_hash(password)
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def change(tx: Transaction) -> User:
         if tx.first("users", username=username):
@@ -220,7 +224,7 @@ def set_password(registry: SiteStore, username: str, password: str, user: str | 
     changed at the next sign-in)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise RegistryError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
-    password_hash = generate_password_hash(password)
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def change(tx: Transaction) -> None:
         found = tx.first("users", username=username)
@@ -260,4 +264,4 @@ def temporary_password() -> str:
 @cache
 def _dummy_hash() -> str:
     """A hash to compare against when the user does not exist, so timing tells nothing."""
-    return generate_password_hash("not-a-real-password")
+    return generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)

@@ -6,10 +6,15 @@ import pytest
 from fixtures import PASSWORDS, copy_instance, fill_demo_instance, fill_test_instance, make_app
 from summary_data import fill_sites, freeze, new_instance
 
+from portal import registry
 from portal.db import get_registry
 from portal.registry import add_site, check_site
 
 pytest_plugins = ["browser"]  # the real-browser fixtures: chromium, live, phone
+
+# Passwords hashed at a small cost in this process: hundreds of sign-ins at 0.1 s of scrypt each were a good part
+# of the run. The portal's own strength is checked by test_auth's test of a real command, in its own process.
+registry.PASSWORD_METHOD = "scrypt:1024:8:1"
 
 
 @pytest.fixture(scope="session")

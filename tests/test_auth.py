@@ -161,3 +161,19 @@ def test_signing_in_over_https_passes_the_csrf_referrer_check(app):
     response = refused.post("/entrar", base_url="https://portal.example",  # what no-referrer made browsers send
                             data={"username": "fac_a", "password": PASSWORDS["fac_a"], "csrf_token": csrf_token(page)})
     assert response.status_code == 400
+
+
+def test_a_real_command_stores_passwords_with_scrypt_at_full_strength(tmp_path):
+    """The test run hashes at a small cost (conftest.py); the portal itself, in its own process, does not."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PORTAL_INSTANCE=str(tmp_path / "instance"))
+    added = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "users", "add", "ana.admin", "--role",
+                            "admin", "--password-stdin"], input="una frase larga de ana\n", env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    stored = [line for path in (tmp_path / "instance").rglob("*.json") for line in path.read_text().splitlines()
+              if "ana.admin" in line]
+    assert stored and all(re.search(r'"password_hash": "scrypt:32768:8:1\$', line) for line in stored), stored
