@@ -34,8 +34,9 @@ def record_attempt(store: SiteStore, participant_code: str, day: date, reached: 
         raise ProgramError(_("Choose what came of the call."))
     if reached and outcome == "no_contact":
         raise ProgramError(_("He was reached, so the outcome cannot be «%(label)s».", label=OUTCOMES["no_contact"]))
-    if bounds.day_problem(day):
-        raise ProgramError(bounds.day_problem(day))
+    problem = bounds.day_problem(day)
+    if problem:
+        raise ProgramError(problem)
     if not reached and outcome not in ("no_contact", "other"):
         raise ProgramError(_("If he was not reached, the outcome can only be «%(label)s».",
                              label=OUTCOMES["no_contact"]))

@@ -1,5 +1,6 @@
 """A site's men: registration, roster, follow-up, one man's page, codes, questionnaires."""
 import secrets
+from datetime import date
 
 import qrcode
 import qrcode.image.svg
@@ -32,6 +33,30 @@ STATUS_FILTERS = {
     "salieron": (_l("Left the program"), lambda r: r.status in ("dropped_out", "transferred", "exited")),
 }
 FACILITATOR = ("facilitator_intake", "facilitator_exit")
+
+
+def typed_day(text: str) -> tuple[date | None, str | None]:
+    """(the day typed for a paper questionnaire, why no record can have it): the day is None when it does not
+    parse, the reason None when the day can be used."""
+    try:
+        day = parse_date(text)
+    except ValueError as exc:
+        return None, str(exc.args[0])
+    return day, bounds.day_problem(day)
+
+
+def answered_day(form, otherwise: date) -> date | None:
+    """The day a facilitator's questionnaire is dated by: its own date answer, else ``otherwise``. None when no
+    record can have the day answered; the reason is then put next to that answer, like any answer's problem."""
+    found = dating_answer(form.result.answers)
+    if found is None:
+        return otherwise
+    name, day = found
+    problem = bounds.day_problem(day)
+    if problem:
+        form[name].errors = [problem]
+        return None
+    return day
 
 
 def participant_or_404(snapshot, site_code, participant_code):
@@ -233,19 +258,11 @@ def enter_questionnaire(site_code, participant_code, qid):
     paper_date, paper_error = request.form.get("fecha_papel", ""), None
     if request.method == "POST":
         valid = form.validate()
-        submitted_on = clock.today()
         if paper:
-            try:
-                submitted_on = parse_date(paper_date)
-                paper_error = bounds.day_problem(submitted_on)
-            except ValueError as exc:
-                paper_error = str(exc.args[0])
-        elif dating_answer(form.result.answers):
-            name, submitted_on = dating_answer(form.result.answers)
-            if bounds.day_problem(submitted_on):  # said next to the date, like any other answer's problem
-                form[name].errors = [bounds.day_problem(submitted_on)]
-                valid = False
-        if valid and not paper_error:
+            submitted_on, paper_error = typed_day(paper_date)
+        else:
+            submitted_on = answered_day(form, clock.today())
+        if valid and submitted_on and not paper_error:
             try:
                 save_response(store, Submission(questionnaire, participant_code, form.result.answers,
                                                 "paper" if paper else "facilitator", g.user.username, submitted_on))

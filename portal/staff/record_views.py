@@ -5,18 +5,17 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .. import bounds, corrections, erasing, history
+from .. import corrections, erasing, history
 from ..db import get_site_store
 from ..groups import open_codes
 from ..paging import page_of
 from ..participants import ProgramError
 from ..questionnaire_form import form_class
 from ..questionnaires import localized, parse_date
-from ..responses import dating_answer
 from ..security import roles_required, site_access
 from ..storage import WITHDRAWN
 from .blueprint import bp
-from .participant_views import PAPER, participant_or_404
+from .participant_views import PAPER, answered_day, participant_or_404, typed_day
 
 
 def _back_to_man(site_code, participant_code):
@@ -55,20 +54,13 @@ def correct_questionnaire(site_code, participant_code, qid):
     problems = {}
     if request.method == "POST":
         valid = form.validate()
-        submitted_on = None
         if dated_by_answer:
-            name, submitted_on = dating_answer(form.result.answers) or (None, date.fromisoformat(response["submitted_on"]))
-            if name and bounds.day_problem(submitted_on):  # said next to the date, like any other answer's problem
-                form[name].errors = [bounds.day_problem(submitted_on)]
-                valid = False
+            submitted_on = answered_day(form, date.fromisoformat(response["submitted_on"]))
         else:
-            try:
-                submitted_on = parse_date(day_text)
-                if bounds.day_problem(submitted_on):
-                    problems["fecha_papel"] = bounds.day_problem(submitted_on)
-            except ValueError as exc:
-                problems["fecha_papel"] = str(exc.args[0])
-        if valid and not problems:
+            submitted_on, problem = typed_day(day_text)
+            if problem:
+                problems["fecha_papel"] = problem
+        if valid and submitted_on and not problems:
             try:
                 corrections.correct_response(store, questionnaire, response["doc_id"], form.result.answers,
                                              submitted_on, reason, g.user.username)
